@@ -1,0 +1,108 @@
+# infx-exec - see README.md.
+#
+#   make            the release binary: static, musl, build/infx-exec
+#   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
+#   make check      unit tests + the integration suite against both builds
+#   make demo       the main job against the bundled local Infisical server
+#   make install    build/infx-exec -> $(DESTDIR)$(BINDIR)
+#
+# Our flags come first; CFLAGS, CPPFLAGS and LDFLAGS given by the user are
+# appended, so they can add to ours but not silently drop the warnings.
+
+VERSION := $(shell cat VERSION)
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+PYTHON ?= /usr/bin/python3
+MUSL_CC ?= musl-gcc
+DEV_CC ?= gcc
+
+WARNINGS := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wstrict-prototypes \
+	-Wmissing-prototypes -Wcast-qual -Wpointer-arith -Wvla -Wwrite-strings
+OUR_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O2 -g $(WARNINGS) \
+	-fstack-protector-strong -D_FORTIFY_SOURCE=2 -MMD -MP \
+	-DINFX_VERSION='"$(VERSION)"'
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
+	-fno-omit-frame-pointer
+
+SRCS := $(wildcard src/*.c)
+LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+
+# Static dependencies: scripts/build-deps.sh builds OpenSSL, libcurl and
+# cJSON from Debian source packages into a cache outside the tree; the
+# prefix it printed is kept in build/deps.prefix. Read lazily (=): the file
+# exists only once its rule has run.
+DEPS_PREFIX = $(shell cat build/deps.prefix)
+STATIC_OBJS := $(SRCS:src/%.c=build/static/%.o)
+STATIC_LIBS = -L$(DEPS_PREFIX)/lib -lcurl -lssl -lcrypto -lcjson -lpthread
+
+DEV_OBJS := $(SRCS:src/%.c=build/dev/%.o)
+DEV_PKGS := libcurl libcjson
+DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
+
+.DELETE_ON_ERROR:
+.PHONY: all static dev check unit integration demo install uninstall clean deps
+
+all: static
+static: build/infx-exec
+dev: build/dev/infx-exec
+
+build/deps.prefix: scripts/build-deps.sh
+	@mkdir -p build
+	scripts/build-deps.sh | tail -n 1 > $@.tmp
+	test -s $@.tmp && mv $@.tmp $@
+
+deps:
+	rm -f build/deps.prefix
+	$(MAKE) build/deps.prefix
+
+build/static/%.o: src/%.c build/deps.prefix
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(OUR_CFLAGS) -I$(DEPS_PREFIX)/include $(CPPFLAGS) \
+		$(CFLAGS) -c $< -o $@
+
+build/infx-exec: $(STATIC_OBJS)
+	$(MUSL_CC) -static -s -o $@ $(STATIC_OBJS) $(STATIC_LIBS) $(LDFLAGS)
+
+build/dev/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(DEV_CC) $(OUR_CFLAGS) $(SAN_FLAGS) \
+		$(shell pkg-config --cflags $(DEV_PKGS)) $(CPPFLAGS) $(CFLAGS) \
+		-c $< -o $@
+
+build/dev/infx-exec: $(DEV_OBJS)
+	$(DEV_CC) $(SAN_FLAGS) -o $@ $(DEV_OBJS) $(DEV_LIBS) $(LDFLAGS)
+
+# C unit tests (cmocka), on the dev objects.
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/dev/unit/%)
+
+build/dev/unit/%: tests/unit/%.c $(filter-out build/dev/main.o,$(DEV_OBJS))
+	@mkdir -p $(@D)
+	$(DEV_CC) $(OUR_CFLAGS) $(SAN_FLAGS) -Isrc \
+		$(shell pkg-config --cflags $(DEV_PKGS) cmocka) $(CPPFLAGS) \
+		$(CFLAGS) -o $@ $^ \
+		$(shell pkg-config --libs $(DEV_PKGS) cmocka) $(LDFLAGS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
+
+integration: build/dev/infx-exec build/infx-exec
+	INFX_BINARIES="build/dev/infx-exec build/infx-exec" \
+		$(PYTHON) -m pytest -q tests
+
+check: unit integration
+
+demo: build/infx-exec
+	scripts/demo.sh build/infx-exec
+
+install: build/infx-exec
+	install -d $(DESTDIR)$(BINDIR)
+	install -m 0755 build/infx-exec $(DESTDIR)$(BINDIR)/infx-exec
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/infx-exec
+
+clean:
+	rm -rf build
+
+-include $(STATIC_OBJS:.o=.d) $(DEV_OBJS:.o=.d)

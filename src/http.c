@@ -1,0 +1,211 @@
+/* http.c - libcurl in its documented shape (docs/examples/getinmemory.c). */
+#include "http.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef INFX_VERSION
+#define INFX_VERSION "dev"
+#endif
+
+struct http {
+	CURL *curl;
+};
+
+struct body {
+	char *data;
+	size_t len, cap;
+	int too_big;
+};
+
+/* Append to the body; returning less than asked makes libcurl stop. */
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	struct body *b = userdata;
+	size_t n = size * nmemb;
+
+	if (n > HTTP_MAX_BODY - b->len) {
+		b->too_big = 1;
+		return 0;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 16384;
+		char *p;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = malloc(cap);
+		if (!p)
+			return 0;
+		/* Copy then wipe, rather than realloc, so no stale copy of a
+		 * secret stays behind in freed memory. */
+		if (b->data) {
+			memcpy(p, b->data, b->len);
+			explicit_bzero(b->data, b->cap);
+			free(b->data);
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, ptr, n);
+	b->len += n;
+	b->data[b->len] = '\0';
+	return n;
+}
+
+static const char *env_value(char **envp, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (; envp && *envp; envp++)
+		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=' &&
+		    (*envp)[len + 1])
+			return *envp + len + 1;
+	return NULL;
+}
+
+struct http *http_new(char **envp)
+{
+	struct http *h = calloc(1, sizeof *h);
+	const char *ca_file = env_value(envp, "SSL_CERT_FILE");
+	const char *ca_dir = env_value(envp, "SSL_CERT_DIR");
+
+	if (!h)
+		return NULL;
+	h->curl = curl_easy_init();
+	if (!h->curl) {
+		free(h);
+		return NULL;
+	}
+	/* Options that hold for every request of the run. */
+	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 30L);
+	/* No signals: SIGALRM-based DNS timeouts would touch our handlers. */
+	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "infx-exec/" INFX_VERSION);
+	if (ca_file)
+		curl_easy_setopt(h->curl, CURLOPT_CAINFO, ca_file);
+	if (ca_dir)
+		curl_easy_setopt(h->curl, CURLOPT_CAPATH, ca_dir);
+	return h;
+}
+
+int http_request(struct http *h, const char *url, const char *bearer,
+		 const char *json_body,
+		 struct http_response *resp, char *errbuf, size_t errlen)
+{
+	char curl_err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = NULL, *tmp;
+	struct body b = { 0 };
+	char *auth = NULL;
+	CURLcode rc;
+	int ret = -1;
+
+	memset(resp, 0, sizeof *resp);
+	tmp = curl_slist_append(NULL, "Accept: application/json");
+	if (tmp && json_body)
+		tmp = curl_slist_append(tmp,
+					"Content-Type: application/json");
+	if (tmp && bearer) {
+		size_t n = strlen(bearer) + sizeof "Authorization: Bearer ";
+
+		auth = malloc(n);
+		if (auth) {
+			snprintf(auth, n, "Authorization: Bearer %s", bearer);
+			tmp = curl_slist_append(tmp, auth);
+		} else {
+			tmp = NULL;
+		}
+	}
+	headers = tmp;
+	if (!headers) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
+	}
+
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
+	if (json_body) {
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json_body);
+	} else {
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	}
+
+	rc = curl_easy_perform(h->curl);
+	if (rc != CURLE_OK) {
+		if (b.too_big)
+			snprintf(errbuf, errlen, "response larger than %d "
+				 "bytes", HTTP_MAX_BODY);
+		else
+			snprintf(errbuf, errlen, "%s", curl_err[0] ?
+				 curl_err : curl_easy_strerror(rc));
+		goto out;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (!b.data) {
+		b.data = calloc(1, 1);
+		if (!b.data) {
+			snprintf(errbuf, errlen, "out of memory");
+			goto out;
+		}
+	}
+	resp->body = b.data;
+	resp->len = b.len;
+	b.data = NULL;
+	ret = 0;
+out:
+	/* Do not leave pointers to our stack or the token in the handle. */
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
+	for (tmp = headers; tmp; tmp = tmp->next)
+		explicit_bzero(tmp->data, strlen(tmp->data));
+	curl_slist_free_all(headers);
+	if (auth) {
+		explicit_bzero(auth, strlen(auth));
+		free(auth);
+	}
+	if (b.data) {
+		explicit_bzero(b.data, b.cap);
+		free(b.data);
+	}
+	return ret;
+}
+
+void http_response_free(struct http_response *resp)
+{
+	if (resp->body) {
+		explicit_bzero(resp->body, resp->len);
+		free(resp->body);
+	}
+	memset(resp, 0, sizeof *resp);
+}
+
+char *http_escape(struct http *h, const char *s)
+{
+	char *e = curl_easy_escape(h->curl, s, 0);
+	char *copy;
+
+	if (!e)
+		return NULL;
+	copy = strdup(e);
+	curl_free(e);
+	return copy;
+}
+
+void http_free(struct http *h)
+{
+	if (!h)
+		return;
+	curl_easy_cleanup(h->curl);
+	free(h);
+}

@@ -1,0 +1,50 @@
+/* http.h - the one libcurl handle of a run: JSON requests, capped bodies. */
+#ifndef INFX_HTTP_H
+#define INFX_HTTP_H
+
+#include <stddef.h>
+
+/* Largest response body accepted, in bytes; a larger one is an error. */
+#define HTTP_MAX_BODY (16 * 1024 * 1024)
+
+struct http;			/* one libcurl easy handle, reused (keep-alive) */
+
+struct http_response {
+	long status;		/* HTTP status code, e.g. 200 */
+	char *body;		/* malloc'd, NUL-terminated, len bytes before */
+	size_t len;
+};
+
+/*
+ * Create the client. Call once, after curl_global_init. TLS always verifies
+ * the peer and the host name; SSL_CERT_FILE / SSL_CERT_DIR from envp, when
+ * set, replace the built-in CA locations (libcurl's CURLOPT_CAINFO /
+ * CURLOPT_CAPATH). Only http and https are allowed and redirects are never
+ * followed (a redirect could carry the token elsewhere). Timeouts: 10 s to
+ * connect, 30 s per request. Returns NULL on out of memory.
+ */
+struct http *http_new(char **envp);
+
+/*
+ * Send one request to url and collect the response: a POST of json_body
+ * (application/json) when it is not NULL, else a GET. bearer: the access
+ * token for "Authorization: Bearer", or NULL.
+ * Returns 0 when an HTTP response arrived (any status: the caller maps it),
+ * or -1 when none did (DNS, connect, TLS, timeout, body over HTTP_MAX_BODY);
+ * then errbuf (size errlen) holds libcurl's reason. Headers holding the
+ * token are wiped after use. Release resp with http_response_free.
+ */
+int http_request(struct http *h, const char *url, const char *bearer,
+		 const char *json_body,
+		 struct http_response *resp, char *errbuf, size_t errlen);
+
+/* Wipe and free the body of resp. */
+void http_response_free(struct http_response *resp);
+
+/* Percent-encode s for a query string (malloc'd), NULL on out of memory. */
+char *http_escape(struct http *h, const char *s);
+
+/* Close the connection and free the client. NULL is allowed. */
+void http_free(struct http *h);
+
+#endif

@@ -1,0 +1,155 @@
+"""Shared fixtures: the shim binaries under test, the local Infisical server,
+a throwaway CA, and run() which starts the shim with an exact environment.
+
+INFX_BINARIES (space-separated) names the builds to test; every test that
+uses the `shim` fixture runs once per build (make check: dev and static).
+"""
+import copy
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+ROOT = TESTS.parent
+sys.path.insert(0, str(TESTS))
+
+from infisical_server import InfisicalServer  # noqa: E402
+import certs  # noqa: E402
+
+PROJECT = "6b9840a0-8e69-42a9-879e-c8f739eadf8a"
+MEMBER = {"id": "0b4f5e3c-member-client-id",
+          "secret": "member-client-secret-0123456789abcdef"}
+OUTSIDER = {"id": "1c5a6f4d-outsider-client-id",
+            "secret": "outsider-client-secret-fedcba9876543210"}
+STATIC_TOKEN = "static-access-token-for-tests.aGVsbG8.d29ybGQ"
+CREDENTIAL_VARS = [
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",
+    "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET",
+    "INFISICAL_TOKEN",
+]
+# What the command must receive for dev "/" of the samples, references
+# expanded by the server, the staging import's API_KEY shadowed.
+DEV_ROOT = {
+    "DATABASE_URL": "postgres://app:fake-pass@db.internal:5432/app",
+    "API_KEY": "fake-api-key-123",
+    "MULTILINE_PEM": "-----BEGIN FAKE KEY-----\nline1\nline2\n"
+                     "-----END FAKE KEY-----",
+    "SPECIAL_CHARS": "p@$$w0rd \"double\" 'single' $HOME ${NOT_A_REF",
+    "OTHER_KEY": "other-value",
+    "REF_LOCAL": "prefix-other-value-suffix",
+    "REF_CROSS": "from-prod:prod-shared-value",
+    "REF_FOLDER": "nested=app-folder-secret",
+    "IMPORTED_ONLY": "imported-from-staging",
+}
+BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def binaries():
+    names = os.environ.get("INFX_BINARIES", "build/dev/infx-exec").split()
+    return [str((ROOT / n).resolve()) for n in names]
+
+
+def _build_id(path):
+    return "static" if "/dev/" not in path else "dev"
+
+
+@pytest.fixture(params=binaries(), ids=_build_id)
+def shim(request):
+    path = request.param
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"{path} is not built: run make check")
+    return path
+
+
+@pytest.fixture
+def static_shim():
+    """The static release binary, for tests that only make sense there."""
+    for path in binaries():
+        if "/dev/" not in path:
+            return path
+    pytest.skip("no static binary in INFX_BINARIES")
+
+
+def sample_data():
+    with open(TESTS / "data" / "samples.json") as f:
+        return json.load(f)
+
+
+@pytest.fixture
+def data():
+    """A fresh copy of the sample data; tests may edit it before `server`."""
+    return copy.deepcopy(sample_data())
+
+
+@pytest.fixture
+def server(data):
+    srv = InfisicalServer(data)
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """A throwaway CA and a server certificate for 127.0.0.1/localhost."""
+    d = tmp_path_factory.mktemp("pki")
+    ca = certs.make_ca(d)
+    cert, key = certs.make_server_cert(d, ca, names=["127.0.0.1",
+                                                     "localhost"])
+    return {"dir": d, "ca": ca[0], "cert": cert, "key": key}
+
+
+@pytest.fixture
+def tls_server(data, pki):
+    srv = InfisicalServer(data, tls=(str(pki["cert"]), str(pki["key"])))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+def base_env(server=None, **extra):
+    """The environment of a typical container: member credentials, the
+    samples' project, environment dev."""
+    env = {"PATH": BASE_PATH, "LC_ALL": "C"}
+    if server is not None:
+        env.update({
+            "INFISICAL_API_URL": server.url,
+            "INFISICAL_PROJECT_ID": PROJECT,
+            "INFISICAL_ENVIRONMENT": "dev",
+            "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID": MEMBER["id"],
+            "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET": MEMBER["secret"],
+        })
+    for k, v in extra.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def run(shim, args, env, stdin=None, timeout=30, cwd=None):
+    """Run the shim with exactly env; returns CompletedProcess (bytes)."""
+    return subprocess.run([shim] + list(args), env=env, input=stdin,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=timeout, cwd=cwd)
+
+
+def child_env(stdout):
+    """Parse `env -0` output into {bytes name: bytes value}."""
+    out = {}
+    for entry in stdout.split(b"\0"):
+        if entry:
+            name, _, value = entry.partition(b"=")
+            out[name] = value
+    return out
+
+
+def as_bytes(d):
+    return {k.encode(): v.encode() for k, v in d.items()}
+
+
+ENV0 = ["--", "/usr/bin/env", "-0"]

@@ -1,0 +1,233 @@
+/* Unit tests (cmocka) for the keyed set, the import merge and the
+ * environment build: the pure steps between the response and execve. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "environment.h"
+#include "kvset.h"
+#include "secrets.h"
+
+static const char *value_of(const struct kvset *s, const char *name)
+{
+	const struct kv *e = kvset_get(s, name, strlen(name));
+
+	return e ? e->value : NULL;
+}
+
+static void kvset_keeps_or_replaces_in_place(void **state)
+{
+	struct kvset s;
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(kvset_put(&s, "A", 1, "1", 1, NULL, KV_KEEP), 1);
+	assert_int_equal(kvset_put(&s, "B", 1, "2", 1, NULL, KV_KEEP), 1);
+	assert_int_equal(kvset_put(&s, "A", 1, "3", 1, NULL, KV_KEEP), 0);
+	assert_string_equal(value_of(&s, "A"), "1");
+	assert_int_equal(kvset_put(&s, "A", 1, "4", 1, NULL, KV_REPLACE), 0);
+	assert_string_equal(value_of(&s, "A"), "4");
+	assert_int_equal(s.count, 2);
+	assert_string_equal(s.items[0].name, "A");
+	assert_null(kvset_get(&s, "C", 1));
+	kvset_free(&s);
+}
+
+static void kvset_holds_many_names(void **state)
+{
+	struct kvset s;
+	char name[32], value[32];
+	int i;
+
+	(void)state;
+	kvset_init(&s);
+	for (i = 0; i < 10000; i++) {
+		snprintf(name, sizeof name, "K%d", i);
+		snprintf(value, sizeof value, "v%d", i);
+		assert_int_equal(kvset_put(&s, name, strlen(name), value,
+					   strlen(value), NULL, KV_KEEP), 1);
+	}
+	assert_int_equal(s.count, 10000);
+	assert_string_equal(value_of(&s, "K9999"), "v9999");
+	assert_string_equal(s.items[5000].name, "K5000");
+	kvset_free(&s);
+}
+
+static void kvset_names_are_bytes(void **state)
+{
+	struct kvset s;
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(kvset_put(&s, "AB", 2, "x", 1, NULL, KV_KEEP), 1);
+	assert_int_equal(kvset_put(&s, "A", 1, "y", 1, NULL, KV_KEEP), 1);
+	assert_int_equal(kvset_put(&s, "", 0, "z", 1, NULL, KV_KEEP), 1);
+	assert_string_equal(value_of(&s, ""), "z");
+	assert_int_equal(s.count, 3);
+	kvset_free(&s);
+}
+
+#define ITEM(k, v) "{\"secretKey\":\"" k "\",\"secretValue\":\"" v "\"}"
+
+static void merge_own_over_imports_last_import_wins(void **state)
+{
+	const char *json = "{\"secrets\":[" ITEM("OWN", "own") ","
+		ITEM("SHARED", "own") "],\"imports\":["
+		"{\"secrets\":[" ITEM("SHARED", "first") ","
+		ITEM("ONLY_FIRST", "1") "," ITEM("BOTH", "first") "]},"
+		"{\"secrets\":[" ITEM("BOTH", "last") "," ITEM("BOTH", "dup")
+		"," ITEM("ONLY_LAST", "2") "]}]}";
+	struct kvset s;
+	char err[256];
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(secrets_parse(json, strlen(json), &s, err,
+				       sizeof err), 0);
+	assert_string_equal(value_of(&s, "OWN"), "own");
+	assert_string_equal(value_of(&s, "SHARED"), "own");
+	assert_string_equal(value_of(&s, "BOTH"), "last");
+	assert_string_equal(value_of(&s, "ONLY_FIRST"), "1");
+	assert_string_equal(value_of(&s, "ONLY_LAST"), "2");
+	assert_string_equal(kvset_get(&s, "OWN", 3)->source, "path");
+	assert_string_equal(kvset_get(&s, "BOTH", 4)->source, "import");
+	assert_int_equal(s.count, 5);
+	kvset_free(&s);
+}
+
+static void merge_rejects_bad_answers(void **state)
+{
+	static const char *const bad[] = {
+		"",
+		"not json",
+		"{\"secrets\":{}}",
+		"{\"imports\":[]}",
+		"{\"secrets\":[{\"secretKey\":\"A\"}]}",
+		"{\"secrets\":[{\"secretKey\":1,\"secretValue\":\"x\"}]}",
+		"{\"secrets\":[],\"imports\":{}}",
+		"{\"secrets\":[],\"imports\":[{}]}",
+		"{\"secrets\":[" ITEM("A", "x\\u0000y") "]}",
+		"{\"secrets\":[]} trailing",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct kvset s;
+		char err[256] = "";
+
+		kvset_init(&s);
+		assert_int_equal(secrets_parse(bad[i], strlen(bad[i]), &s, err,
+					       sizeof err), -1);
+		assert_true(err[0] != '\0');
+		assert_null(strstr(err, "x"));	/* no value in the reason */
+		kvset_free(&s);
+	}
+}
+
+static void merge_escaped_backslash_before_u0000_is_text(void **state)
+{
+	/* "\\u0000" is a backslash followed by "u0000": no NUL. */
+	const char *json = "{\"secrets\":[" ITEM("A", "\\\\u0000") "]}";
+	struct kvset s;
+	char err[256];
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(secrets_parse(json, strlen(json), &s, err,
+				       sizeof err), 0);
+	assert_string_equal(value_of(&s, "A"), "\\u0000");
+	kvset_free(&s);
+}
+
+/* A modifiable copy of a NULL-terminated list, as environ is. */
+static char **env_copy(const char *const *list)
+{
+	size_t n = 0, i;
+	char **copy;
+
+	while (list[n])
+		n++;
+	copy = calloc(n + 1, sizeof *copy);
+	assert_non_null(copy);
+	for (i = 0; i < n; i++)
+		copy[i] = strdup(list[i]);
+	return copy;
+}
+
+static void env_copy_free(char **copy)
+{
+	char **p;
+
+	for (p = copy; *p; p++)
+		free(*p);
+	free(copy);
+}
+
+static void environment_drops_credentials_and_secrets_win(void **state)
+{
+	static const char *const list[] = {
+		"PATH=/bin", "API_KEY=old", "INFISICAL_TOKEN=t",
+		"INFISICAL_TOKEN_FILE=/run/secrets/t",
+		"INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=s",
+		"INFISICAL_TOKENX=kept", "NOEQUALS", "PATH=/second", NULL
+	};
+	char **inherited = env_copy(list);
+	struct kvset secrets;
+	char **envp;
+
+	(void)state;
+	kvset_init(&secrets);
+	kvset_put(&secrets, "NEW", 3, "a\nb", 3, "path", KV_KEEP);
+	kvset_put(&secrets, "API_KEY", 7, "new", 3, "path", KV_KEEP);
+	envp = environment_build(inherited, &secrets);
+	assert_non_null(envp);
+	assert_string_equal(envp[0], "PATH=/bin");
+	assert_string_equal(envp[1], "API_KEY=new");
+	assert_string_equal(envp[2], "INFISICAL_TOKENX=kept");
+	assert_string_equal(envp[3], "NEW=a\nb");
+	assert_null(envp[4]);
+	environment_free(envp);
+	kvset_free(&secrets);
+	env_copy_free(inherited);
+}
+
+static void environment_refuses_bad_names(void **state)
+{
+	static const char *const list[] = { "PATH=/bin", NULL };
+	char **inherited = env_copy(list);
+	struct kvset secrets;
+
+	(void)state;
+	kvset_init(&secrets);
+	kvset_put(&secrets, "A=B", 3, "v", 1, "path", KV_KEEP);
+	assert_null(environment_build(inherited, &secrets));
+	kvset_free(&secrets);
+	kvset_init(&secrets);
+	kvset_put(&secrets, "", 0, "v", 1, "path", KV_KEEP);
+	assert_null(environment_build(inherited, &secrets));
+	kvset_free(&secrets);
+	env_copy_free(inherited);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(kvset_keeps_or_replaces_in_place),
+		cmocka_unit_test(kvset_holds_many_names),
+		cmocka_unit_test(kvset_names_are_bytes),
+		cmocka_unit_test(merge_own_over_imports_last_import_wins),
+		cmocka_unit_test(merge_rejects_bad_answers),
+		cmocka_unit_test(merge_escaped_backslash_before_u0000_is_text),
+		cmocka_unit_test(environment_drops_credentials_and_secrets_win),
+		cmocka_unit_test(environment_refuses_bad_names),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
