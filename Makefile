@@ -32,10 +32,13 @@ LIB_SRCS := $(filter-out src/main.c,$(SRCS))
 # prefix it printed is kept in build/deps.prefix. Read lazily (=): the file
 # exists only once its rule has run.
 DEPS_PREFIX = $(shell cat build/deps.prefix)
-STATIC_OBJS := $(SRCS:src/%.c=build/static/%.o)
+# The CA roots built into the binary, from Debian's ca-certificates.
+CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
+
+STATIC_OBJS := $(SRCS:src/%.c=build/static/%.o) build/static/ca_bundle.o
 STATIC_LIBS = -L$(DEPS_PREFIX)/lib -lcurl -lssl -lcrypto -lcjson -lpthread
 
-DEV_OBJS := $(SRCS:src/%.c=build/dev/%.o)
+DEV_OBJS := $(SRCS:src/%.c=build/dev/%.o) build/dev/ca_bundle.o
 DEV_PKGS := libcurl libcjson
 DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
@@ -54,6 +57,17 @@ build/deps.prefix: scripts/build-deps.sh
 deps:
 	rm -f build/deps.prefix
 	$(MAKE) build/deps.prefix
+
+build/gen/ca_bundle.c: $(CA_BUNDLE) scripts/embed-ca.sh
+	@mkdir -p $(@D)
+	scripts/embed-ca.sh $(CA_BUNDLE) > $@
+
+build/static/ca_bundle.o: build/gen/ca_bundle.c build/deps.prefix
+	$(MUSL_CC) $(OUR_CFLAGS) -Isrc -c $< -o $@
+
+build/dev/ca_bundle.o: build/gen/ca_bundle.c
+	@mkdir -p $(@D)
+	$(DEV_CC) $(OUR_CFLAGS) -Isrc -c $< -o $@
 
 build/static/%.o: src/%.c build/deps.prefix
 	@mkdir -p $(@D)

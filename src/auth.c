@@ -1,4 +1,4 @@
-/* auth.c - universal auth login, or the given access token. */
+/* auth.c - one login request (or the given access token). */
 #include "auth.h"
 
 #include "api.h"
@@ -9,7 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define UA_LOGIN_ROUTE "/v1/auth/universal-auth/login"
+/* Login routes, under {api} (identity-*-auth-router.ts). */
+static const struct login {
+	enum auth_method method;
+	const char *route;
+	const char *name;
+	const char *credentials;	/* what to check on 401 */
+} logins[] = {
+	{ AUTH_UNIVERSAL, "/v1/auth/universal-auth/login", "universal auth",
+	  "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET" },
+	{ AUTH_KUBERNETES, "/v1/auth/kubernetes-auth/login", "kubernetes auth",
+	  "the service account token and the identity's allowed namespaces, "
+	  "names and audience" },
+	{ AUTH_OIDC, "/v1/auth/oidc-auth/login", "oidc auth",
+	  "INFISICAL_JWT and the identity's issuer, audience and claims" },
+	{ AUTH_JWT, "/v1/auth/jwt-auth/login", "jwt auth",
+	  "INFISICAL_JWT and the identity's keys, audience and claims" },
+};
 
 /* A token goes into an HTTP header: it must be printable, one line. */
 static int token_is_valid(const char *t)
@@ -26,32 +42,54 @@ static char *login_body(const struct config *cfg)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *body = NULL;
+	int ok;
 
-	if (o && cJSON_AddStringToObject(o, "clientId", cfg->client_id) &&
-	    cJSON_AddStringToObject(o, "clientSecret", cfg->client_secret))
+	if (cfg->auth == AUTH_UNIVERSAL)
+		ok = o && cJSON_AddStringToObject(o, "clientId",
+						  cfg->client_id) &&
+		     cJSON_AddStringToObject(o, "clientSecret",
+					     cfg->client_secret);
+	else
+		ok = o && cJSON_AddStringToObject(o, "identityId",
+						  cfg->identity_id) &&
+		     cJSON_AddStringToObject(o, "jwt", cfg->jwt);
+	if (ok)
 		body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return body;
 }
 
-/* What the user should check, by the login's HTTP status. */
-static const char *login_hint(long status)
+/* One line: what failed and what the user should check. */
+static void report_refusal(const struct login *l,
+			   const struct http_response *resp)
 {
-	switch (status) {
+	const char *id = l->method == AUTH_UNIVERSAL ?
+			 "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID" :
+			 "INFISICAL_MACHINE_IDENTITY_ID";
+	char err[512];
+
+	api_describe_error(resp, err, sizeof err);
+	switch (resp->status) {
 	case 400: case 422:
-		return "check INFISICAL_UNIVERSAL_AUTH_CLIENT_ID and "
-		       "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET";
+		log_error("%s login failed: %s; check %s", l->name, err, id);
+		break;
 	case 401:
-		return "check INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET; after 3 "
-		       "failed logins Infisical locks the identity for 5 "
-		       "minutes";
+		log_error("%s login failed: %s; check %s; after 3 failed logins"
+			  " Infisical locks the identity for 5 minutes",
+			  l->name, err, l->credentials);
+		break;
 	case 403:
-		return "the identity's trusted IPs do not include this host";
+		log_error("%s login failed: %s; the identity's trusted IPs may "
+			  "not include this host", l->name, err);
+		break;
 	case 404:
-		return "no machine identity has this client id: check "
-		       "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID and INFISICAL_API_URL";
+		log_error("%s login failed: %s; check %s, that the identity "
+			  "has %s configured, and INFISICAL_API_URL", l->name,
+			  err, id, l->name);
+		break;
 	default:
-		return "check that INFISICAL_API_URL is an Infisical server";
+		log_error("%s login failed: %s; check that INFISICAL_API_URL is "
+			  "an Infisical server", l->name, err);
 	}
 }
 
@@ -79,11 +117,12 @@ static char *token_from_response(const struct http_response *resp,
 	return token;
 }
 
-static char *universal_auth_login(struct http *h, const struct config *cfg)
+static char *login(struct http *h, const struct config *cfg,
+		   const struct login *l)
 {
 	struct http_response resp;
 	char err[512], *url, *body, *token = NULL;
-	size_t n = strlen(cfg->api_url) + sizeof UA_LOGIN_ROUTE;
+	size_t n = strlen(cfg->api_url) + strlen(l->route) + 1;
 
 	url = malloc(n);
 	body = login_body(cfg);
@@ -91,18 +130,15 @@ static char *universal_auth_login(struct http *h, const struct config *cfg)
 		log_error("unable to log in: out of memory");
 		goto out;
 	}
-	snprintf(url, n, "%s%s", cfg->api_url, UA_LOGIN_ROUTE);
+	snprintf(url, n, "%s%s", cfg->api_url, l->route);
 	if (http_request(h, url, NULL, body, &resp, err, sizeof err) != 0) {
 		log_error("unable to log in at %s: %s", url, err);
 		goto out;
 	}
-	if (resp.status == 200) {
+	if (resp.status == 200)
 		token = token_from_response(&resp, url);
-	} else {
-		api_describe_error(&resp, err, sizeof err);
-		log_error("universal auth login failed: %s; %s", err,
-			  login_hint(resp.status));
-	}
+	else
+		report_refusal(l, &resp);
 	http_response_free(&resp);
 out:
 	if (body) {
@@ -115,10 +151,12 @@ out:
 
 char *auth_get_token(struct http *h, const struct config *cfg)
 {
+	size_t i;
 	char *token;
 
-	if (cfg->auth == AUTH_UNIVERSAL)
-		return universal_auth_login(h, cfg);
+	for (i = 0; i < sizeof logins / sizeof logins[0]; i++)
+		if (logins[i].method == cfg->auth)
+			return login(h, cfg, &logins[i]);
 	if (!token_is_valid(cfg->token)) {
 		log_error("INFISICAL_TOKEN holds spaces or control characters;"
 			  " it must be the access token alone");

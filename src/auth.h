@@ -6,16 +6,19 @@
 #include "http.h"
 
 /*
- * Get the access token for this run.
+ * Get the access token for this run, with cfg->auth:
  *   AUTH_TOKEN: a copy of INFISICAL_TOKEN; no request.
- *   AUTH_UNIVERSAL: one POST {api}/v1/auth/universal-auth/login with
- *     {"clientId","clientSecret"} -> "accessToken" (Infisical
- *     identity-universal-auth-router.ts). Never retried: Infisical locks an
- *     identity for 5 minutes after 3 failed logins within 30 s.
- * Returns a malloc'd token (wipe it with explicit_bzero before free), or
- * NULL after printing one line naming the failure: unreachable server or
- * TLS error, an HTTP error with the server's message (404: unknown client
- * id, 401: wrong secret or locked), a 200 without a usable accessToken.
+ *   AUTH_UNIVERSAL: POST {api}/v1/auth/universal-auth/login
+ *     {"clientId","clientSecret"};
+ *   AUTH_KUBERNETES, AUTH_OIDC, AUTH_JWT: POST {api}/v1/auth/
+ *     kubernetes-auth|oidc-auth|jwt-auth/login {"identityId","jwt"}
+ *   -> "accessToken" (infisical-api.md 1.1-1.3). One request, never
+ *   retried: Infisical locks an identity for 5 minutes after 3 failed
+ *   logins within 30 s.
+ * Returns a malloc'd token (wipe it before free), or NULL after printing
+ * one line naming the failure: unreachable server or TLS error, an HTTP
+ * error with the server's message and what to check, a 200 without a
+ * usable accessToken (missing, empty, or not fit for an HTTP header).
  */
 char *auth_get_token(struct http *h, const struct config *cfg);
 

@@ -10,42 +10,72 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_API_URL "https://app.infisical.com"
-/* A credential file holds one id, secret or JWT: a few KiB at most. */
+/* Where Kubernetes mounts the pod's service account token. */
+#define DEFAULT_SA_TOKEN_PATH "/var/run/secrets/kubernetes.io/serviceaccount/token"
+/* A credential file holds one id, secret, JWT or header list. */
 #define CREDENTIAL_FILE_MAX (64 * 1024)
 
 #define VAR_CLIENT_ID "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"
 #define VAR_CLIENT_SECRET "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"
 #define VAR_TOKEN "INFISICAL_TOKEN"
+#define VAR_IDENTITY "INFISICAL_MACHINE_IDENTITY_ID"
+#define VAR_JWT "INFISICAL_JWT"
+#define VAR_SA_PATH "INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH"
+#define VAR_HEADERS "INFISICAL_CUSTOM_HEADERS"
 
 const char config_usage[] =
 "Usage: infx-exec [OPTION]... [--] COMMAND [ARG]...\n"
 "Log in to Infisical with a machine identity, fetch the secrets of one\n"
-"project, environment and secret path, add them to the environment and\n"
-"execute COMMAND in place of infx-exec. Nothing is written to disk.\n"
+"project and environment, add them to the environment and execute COMMAND\n"
+"in place of infx-exec. Nothing is written to disk.\n"
 "\n"
-"Options (each one overrides its environment variable):\n"
+"Each option overrides its environment variable (shown after it).\n"
+"Secrets:\n"
 "      --api-url URL      INFISICAL_API_URL: the server; /api is added when\n"
 "                         missing (default https://app.infisical.com)\n"
 "      --project-id ID    INFISICAL_PROJECT_ID: the project id (required)\n"
 "  -e, --env SLUG         INFISICAL_ENVIRONMENT: environment slug (required)\n"
-"      --path PATH        INFISICAL_SECRET_PATH: secret path (default /)\n"
-"      --auth-method M    INFISICAL_AUTH_METHOD: universal-auth or token\n"
-"                         (default: the one whose credentials are set)\n"
+"      --path PATH        INFISICAL_SECRET_PATH: secret path (default /);\n"
+"                         repeat it or give a comma list: a later path wins\n"
+"      --recursive        INFISICAL_RECURSIVE=true: sub-folders too\n"
+"      --tags SLUGS       INFISICAL_TAGS: only secrets with these tags\n"
+"      --no-imports       INFISICAL_INCLUDE_IMPORTS=false: skip imports\n"
+"      --no-expand        INFISICAL_EXPAND_SECRET_REFERENCES=false: keep\n"
+"                         ${...} references as they are\n"
+"      --auth-method M    INFISICAL_AUTH_METHOD: universal-auth, token,\n"
+"                         kubernetes, oidc or jwt (default: the one whose\n"
+"                         credentials are set)\n"
+"Environment:\n"
+"      --preserve-env[=NAMES]  INFX_PRESERVE_ENV=true|NAMES: inherited\n"
+"                         variables win over secrets (all, or these)\n"
+"      --require NAMES    INFX_REQUIRE: fail unless these are set, non-empty\n"
+"      --allow-empty      INFX_ALLOW_EMPTY=true: a path may hold no secret\n"
+"      --strict           INFX_STRICT=true: unresolved ${...} is an error\n"
+"      --allow-reserved NAMES  INFX_ALLOW_RESERVED: reserved names that\n"
+"                         secrets may set anyway\n"
+"  -u, --user USER[:GROUP]  INFX_USER: run COMMAND as this user\n"
+"      --check            INFX_CHECK=true: print the name and source of each\n"
+"                         secret (never its value) and run nothing\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the versions of infx-exec, libcurl and TLS\n"
 "\n"
 "Credentials (environment only; NAME_FILE reads NAME from a file):\n"
 "  INFISICAL_UNIVERSAL_AUTH_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET\n"
-"                         a machine identity with universal auth\n"
+"                         universal auth\n"
 "  INFISICAL_TOKEN        an access token, used as it is (no login)\n"
+"  INFISICAL_MACHINE_IDENTITY_ID  kubernetes, oidc and jwt auth, with\n"
+"  INFISICAL_JWT          the JWT for oidc and jwt auth, or\n"
+"  INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH  the service account\n"
+"                         token (default " DEFAULT_SA_TOKEN_PATH ")\n"
+"  INFISICAL_CUSTOM_HEADERS  \"Name=value Name2='v 2'\" sent with requests\n"
 "COMMAND does not get these variables nor their _FILE forms.\n"
 "\n"
-"Secrets override variables of the same name. SSL_CERT_FILE and\n"
-"SSL_CERT_DIR name the CA certificates that verify the server.\n"
+"TLS: INFISICAL_CA_CERT_FILE, SSL_CERT_FILE or SSL_CERT_DIR name the CAs\n"
+"to trust; else the system's bundle, else the one built in. Proxies:\n"
+"https_proxy, http_proxy, no_proxy.\n"
 "\n"
 "Exit status: 125 if infx-exec failed, 126 if COMMAND could not run,\n"
 "127 if COMMAND was not found, otherwise the status of COMMAND.\n";
@@ -62,23 +92,39 @@ static const char *env_get(char **envp, const char *name)
 	return NULL;
 }
 
+static int has_prefix(const char *name, size_t len, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	return len >= plen && memcmp(name, prefix, plen) == 0;
+}
+
 int config_is_credential_var(const char *name, size_t len)
 {
 	static const char *const vars[] = {
-		VAR_CLIENT_ID, VAR_CLIENT_SECRET, VAR_TOKEN,
+		VAR_CLIENT_ID, VAR_CLIENT_SECRET, VAR_TOKEN, VAR_IDENTITY,
+		VAR_JWT, VAR_HEADERS,
 	};
 	size_t i;
 
+	if (len == strlen(VAR_SA_PATH) && has_prefix(name, len, VAR_SA_PATH))
+		return 1;
 	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
 		size_t vlen = strlen(vars[i]);
 
-		if (len < vlen || memcmp(name, vars[i], vlen) != 0)
+		if (!has_prefix(name, len, vars[i]))
 			continue;
 		if (len == vlen || (len == vlen + 5 &&
 				    memcmp(name + vlen, "_FILE", 5) == 0))
 			return 1;
 	}
 	return 0;
+}
+
+int config_is_own_var(const char *name, size_t len)
+{
+	return has_prefix(name, len, "INFISICAL_") ||
+	       has_prefix(name, len, "INFX_");
 }
 
 /* Whether NAME or NAME_FILE is set (non-empty). */
@@ -97,69 +143,63 @@ static int credential_set(char **envp, const char *name)
  */
 static char *read_credential_file(const char *var, const char *path)
 {
-	char *buf;
+	char *buf = malloc(CREDENTIAL_FILE_MAX + 1);
+	const char *why = NULL;
 	size_t len = 0;
 	int fd;
 
+	if (!buf) {
+		log_error("unable to read %s: out of memory", var);
+		return NULL;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0) {
 		log_error("unable to open %s '%s': %s", var, path,
 			  strerror(errno));
+		free(buf);
 		return NULL;
 	}
-	buf = malloc(CREDENTIAL_FILE_MAX + 1);
-	if (!buf) {
-		close(fd);
-		log_error("unable to read %s: out of memory", var);
-		return NULL;
-	}
-	for (;;) {
+	while (!why) {
 		ssize_t n = read(fd, buf + len, CREDENTIAL_FILE_MAX + 1 - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0) {
-			log_error("unable to read %s '%s': %s", var, path,
-				  strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
+		if (n <= 0) {
+			if (n < 0)
+				why = strerror(errno);
 			break;
-		len += (size_t)n;
-		if (len > CREDENTIAL_FILE_MAX) {
-			log_error("%s '%s' is larger than %d bytes; it should "
-				  "hold only the credential", var, path,
-				  CREDENTIAL_FILE_MAX);
-			goto fail;
 		}
+		len += (size_t)n;
+		if (len > CREDENTIAL_FILE_MAX)
+			why = "larger than 64 KiB; it should hold only the "
+			      "credential";
 	}
 	close(fd);
-	if (len > 0 && buf[len - 1] == '\n')
+	if (!why && len > 0 && buf[len - 1] == '\n')
 		len--;
-	if (len > 0 && buf[len - 1] == '\r')
+	if (!why && len > 0 && buf[len - 1] == '\r')
 		len--;
-	buf[len] = '\0';
-	if (len == 0 || memchr(buf, '\0', len)) {
-		log_error("%s '%s' is %s", var, path,
-			  len ? "not text (it holds a NUL byte)" : "empty");
+	if (!why && len == 0)
+		why = "empty";
+	if (!why && memchr(buf, '\0', len))
+		why = "not text (it holds a NUL byte)";
+	if (why) {
+		log_error("unable to read %s '%s': %s", var, path, why);
 		explicit_bzero(buf, CREDENTIAL_FILE_MAX + 1);
 		free(buf);
 		return NULL;
 	}
+	buf[len] = '\0';
 	return buf;
-fail:
-	close(fd);
-	explicit_bzero(buf, CREDENTIAL_FILE_MAX + 1);
-	free(buf);
-	return NULL;
 }
 
 /*
  * A credential from NAME or from the file named by NAME_FILE (one of the two,
  * never both). Stores a malloc'd copy in *out. Returns 0, or -1 after
- * printing why (neither set, both set, unreadable file).
+ * printing why (neither set and required, both set, unreadable file).
  */
-static int load_credential(char **envp, const char *name, char **out)
+static int load_credential(char **envp, const char *name, int required,
+			   char **out)
 {
 	char file_var[128];
 	const char *value, *path;
@@ -177,6 +217,8 @@ static int load_credential(char **envp, const char *name, char **out)
 		return *out ? 0 : -1;
 	}
 	if (!value) {
+		if (!required)
+			return 0;
 		log_error("%s is not set (nor %s)", name, file_var);
 		return -1;
 	}
@@ -188,47 +230,176 @@ static int load_credential(char **envp, const char *name, char **out)
 	return 0;
 }
 
-/* Choose the authentication method: the one asked for, else the one set. */
-static int choose_auth(struct config *cfg, char **envp, const char *method)
+static const struct {
+	const char *name;
+	enum auth_method method;
+} auth_names[] = {
+	{ "universal-auth", AUTH_UNIVERSAL },
+	{ "token", AUTH_TOKEN },
+	{ "kubernetes", AUTH_KUBERNETES },
+	{ "oidc", AUTH_OIDC },
+	{ "jwt", AUTH_JWT },
+};
+
+static int parse_auth_method(const char *method, enum auth_method *out)
 {
-	int have_ua = credential_set(envp, VAR_CLIENT_ID) ||
-		      credential_set(envp, VAR_CLIENT_SECRET);
-	int have_token = credential_set(envp, VAR_TOKEN);
+	size_t i;
+	char safe[64];
 
-	if (method) {
-		if (strcmp(method, "universal-auth") == 0)
-			cfg->auth = AUTH_UNIVERSAL;
-		else if (strcmp(method, "token") == 0)
-			cfg->auth = AUTH_TOKEN;
-		else {
-			char safe[64];
-
-			log_error("unknown auth method '%s' (INFISICAL_AUTH_"
-				  "METHOD / --auth-method): use universal-auth"
-				  " or token", log_sanitize(safe, sizeof safe,
-				  method, strlen(method)));
-			return -1;
+	for (i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++) {
+		if (strcmp(method, auth_names[i].name) == 0) {
+			*out = auth_names[i].method;
+			return 0;
 		}
-	} else if (have_ua && have_token) {
-		log_error("both universal auth credentials and "
-			  VAR_TOKEN " are set; unset one or choose with "
-			  "INFISICAL_AUTH_METHOD");
+	}
+	log_error("unknown auth method '%s' (INFISICAL_AUTH_METHOD / "
+		  "--auth-method): use universal-auth, token, kubernetes, "
+		  "oidc or jwt", log_sanitize(safe, sizeof safe, method,
+					      strlen(method)));
+	return -1;
+}
+
+/* The method whose credentials are set; exactly one kind may be. */
+static int infer_auth(char **envp, enum auth_method *out)
+{
+	int ua = credential_set(envp, VAR_CLIENT_ID) ||
+		 credential_set(envp, VAR_CLIENT_SECRET);
+	int token = credential_set(envp, VAR_TOKEN);
+	int identity = credential_set(envp, VAR_IDENTITY) ||
+		       credential_set(envp, VAR_JWT);
+
+	if (ua + token + identity > 1) {
+		char kinds[96] = "";
+
+		if (ua)
+			strcat(kinds, ", universal-auth");
+		if (token)
+			strcat(kinds, ", token");
+		if (identity)
+			strcat(kinds, ", machine identity id");
+		log_error("credentials of several auth methods are set (%s); "
+			  "unset the others or choose one with "
+			  "INFISICAL_AUTH_METHOD", kinds + 2);
 		return -1;
-	} else if (have_ua) {
-		cfg->auth = AUTH_UNIVERSAL;
-	} else if (have_token) {
-		cfg->auth = AUTH_TOKEN;
+	}
+	if (ua) {
+		*out = AUTH_UNIVERSAL;
+	} else if (token) {
+		*out = AUTH_TOKEN;
+	} else if (credential_set(envp, VAR_JWT)) {
+		log_error(VAR_JWT " is set: choose oidc or jwt with "
+			  "INFISICAL_AUTH_METHOD (both log in with a JWT)");
+		return -1;
+	} else if (identity) {
+		*out = AUTH_KUBERNETES;
 	} else {
 		log_error("no machine identity credentials: set " VAR_CLIENT_ID
 			  " and " VAR_CLIENT_SECRET " (or their _FILE forms),"
-			  " or " VAR_TOKEN);
+			  " " VAR_TOKEN ", or " VAR_IDENTITY " with "
+			  "INFISICAL_AUTH_METHOD");
 		return -1;
 	}
-	if (cfg->auth == AUTH_TOKEN)
-		return load_credential(envp, VAR_TOKEN, &cfg->token);
-	if (load_credential(envp, VAR_CLIENT_ID, &cfg->client_id) != 0)
+	return 0;
+}
+
+/* Read the credentials of the chosen method, and only those. */
+static int load_auth(struct config *cfg, char **envp)
+{
+	const char *sa_path;
+
+	switch (cfg->auth) {
+	case AUTH_TOKEN:
+		return load_credential(envp, VAR_TOKEN, 1, &cfg->token);
+	case AUTH_UNIVERSAL:
+		if (load_credential(envp, VAR_CLIENT_ID, 1, &cfg->client_id))
+			return -1;
+		return load_credential(envp, VAR_CLIENT_SECRET, 1,
+				       &cfg->client_secret);
+	case AUTH_KUBERNETES:
+		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
+			return -1;
+		sa_path = env_get(envp, VAR_SA_PATH);
+		cfg->jwt = read_credential_file(VAR_SA_PATH, sa_path ?
+						sa_path : DEFAULT_SA_TOKEN_PATH);
+		return cfg->jwt ? 0 : -1;
+	case AUTH_OIDC:
+	case AUTH_JWT:
+		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
+			return -1;
+		return load_credential(envp, VAR_JWT, 1, &cfg->jwt);
+	default:
 		return -1;
-	return load_credential(envp, VAR_CLIENT_SECRET, &cfg->client_secret);
+	}
+}
+
+/*
+ * INFISICAL_CUSTOM_HEADERS as the official CLI reads it
+ * (packages/util/helper.go GetInfisicalCustomHeadersMap): blank-separated
+ * Name=value pairs; a value may be in single or double quotes (kept
+ * verbatim, a quote after a backslash does not end it); User-Agent and
+ * Accept are ignored. Stored as "Name: value" lines.
+ */
+static int parse_headers(struct config *cfg, const char *s)
+{
+	static const char *const blanks = " \t\r\n\v\f";
+
+	while (*s) {
+		const char *name, *value;
+		size_t nlen, vlen;
+		char *line;
+
+		s += strspn(s, blanks);
+		if (!*s)
+			break;
+		name = s;
+		while (*s && *s != '=' && !strchr(blanks, *s))
+			s++;
+		if (*s != '=' || s == name) {
+			log_error(VAR_HEADERS " is malformed: expected "
+				  "\"Name1=value1 Name2=value2\"");
+			return -1;
+		}
+		nlen = (size_t)(s - name);
+		s++;
+		s += strspn(s, blanks);
+		if (*s == '"' || *s == '\'') {
+			char q = *s++;
+
+			value = s;
+			while (*s && (*s != q || s[-1] == '\\'))
+				s++;
+			vlen = (size_t)(s - value);
+			if (*s)
+				s++;
+		} else {
+			value = s;
+			while (*s && !strchr(blanks, *s))
+				s++;
+			vlen = (size_t)(s - value);
+		}
+		if ((nlen == 10 && strncasecmp(name, "User-Agent", 10) == 0) ||
+		    (nlen == 6 && strncasecmp(name, "Accept", 6) == 0))
+			continue;
+		if ((nlen == 13 && strncasecmp(name, "Authorization", 13) == 0)
+		    || memchr(value, '\r', vlen) || memchr(value, '\n', vlen)) {
+			log_error(VAR_HEADERS " may not set Authorization nor "
+				  "hold line breaks");
+			return -1;
+		}
+		line = malloc(nlen + vlen + 3);
+		if (line)
+			sprintf(line, "%.*s: %.*s", (int)nlen, name, (int)vlen,
+				value);
+		if (!line || strlist_add(&cfg->headers, line,
+					 nlen + vlen + 2) != 0) {
+			free(line);
+			log_error("out of memory");
+			return -1;
+		}
+		explicit_bzero(line, nlen + vlen + 2);
+		free(line);
+	}
+	return 0;
 }
 
 /*
@@ -260,97 +431,280 @@ static int set_api_url(struct config *cfg, const char *url)
 	return 0;
 }
 
+/* true/false (also 1/0, yes/no, on/off) -> 1/0; -1 after an error. */
+static int parse_bool(const char *var, const char *value)
+{
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+	static const char *const no[] = { "false", "0", "no", "off" };
+	size_t i;
+	char safe[32];
+
+	for (i = 0; i < 4; i++) {
+		if (strcasecmp(value, yes[i]) == 0)
+			return 1;
+		if (strcasecmp(value, no[i]) == 0)
+			return 0;
+	}
+	log_error("%s='%s' is not a boolean: use true or false", var,
+		  log_sanitize(safe, sizeof safe, value, strlen(value)));
+	return -1;
+}
+
+/* Set *out from variable var when it is set; flags are applied later. */
+static int bool_from_env(char **envp, const char *var, int *out)
+{
+	const char *v = env_get(envp, var);
+	int b;
+
+	if (!v)
+		return 0;
+	b = parse_bool(var, v);
+	if (b < 0)
+		return -1;
+	*out = b;
+	return 0;
+}
+
+static int list_from_env(char **envp, const char *var, struct strlist *l)
+{
+	const char *v = env_get(envp, var);
+
+	if (v && strlist_add_csv(l, v) != 0) {
+		log_error("out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* Settings read from variables, before flags override them. */
+static int load_env(struct config *cfg, char **envp)
+{
+	const char *preserve = env_get(envp, "INFX_PRESERVE_ENV");
+
+	cfg->project_id = env_get(envp, "INFISICAL_PROJECT_ID");
+	cfg->environment = env_get(envp, "INFISICAL_ENVIRONMENT");
+	cfg->tags = env_get(envp, "INFISICAL_TAGS");
+	cfg->user = env_get(envp, "INFX_USER");
+	cfg->imports = cfg->expand = 1;
+	if (preserve) {
+		int b = strcasecmp(preserve, "true") == 0 ? 1 :
+			strcasecmp(preserve, "false") == 0 ? 0 : -1;
+
+		if (b >= 0)
+			cfg->preserve_all = b;
+		else if (list_from_env(envp, "INFX_PRESERVE_ENV",
+				       &cfg->preserve))
+			return -1;
+	}
+	if (bool_from_env(envp, "INFISICAL_RECURSIVE", &cfg->recursive) ||
+	    bool_from_env(envp, "INFISICAL_INCLUDE_IMPORTS", &cfg->imports) ||
+	    bool_from_env(envp, "INFISICAL_EXPAND_SECRET_REFERENCES",
+			  &cfg->expand) ||
+	    bool_from_env(envp, "INFX_ALLOW_EMPTY", &cfg->allow_empty) ||
+	    bool_from_env(envp, "INFX_STRICT", &cfg->strict) ||
+	    bool_from_env(envp, "INFX_CHECK", &cfg->check) ||
+	    list_from_env(envp, "INFX_REQUIRE", &cfg->require) ||
+	    list_from_env(envp, "INFX_ALLOW_RESERVED", &cfg->allow))
+		return -1;
+	return 0;
+}
+
 static void usage_error(void)
 {
 	fputs("Try 'infx-exec --help' for more information.\n", stderr);
 }
 
-enum config_status config_load(struct config *cfg, int argc, char **argv,
-			       char **envp)
+enum {
+	OPT_API_URL = 256, OPT_PROJECT, OPT_PATH, OPT_RECURSIVE, OPT_TAGS,
+	OPT_NO_IMPORTS, OPT_NO_EXPAND, OPT_AUTH, OPT_PRESERVE, OPT_REQUIRE,
+	OPT_ALLOW_EMPTY, OPT_STRICT, OPT_ALLOW_RESERVED, OPT_CHECK
+};
+
+static const struct option longopts[] = {
+	{ "api-url", required_argument, NULL, OPT_API_URL },
+	{ "project-id", required_argument, NULL, OPT_PROJECT },
+	{ "env", required_argument, NULL, 'e' },
+	{ "path", required_argument, NULL, OPT_PATH },
+	{ "recursive", no_argument, NULL, OPT_RECURSIVE },
+	{ "tags", required_argument, NULL, OPT_TAGS },
+	{ "no-imports", no_argument, NULL, OPT_NO_IMPORTS },
+	{ "no-expand", no_argument, NULL, OPT_NO_EXPAND },
+	{ "auth-method", required_argument, NULL, OPT_AUTH },
+	{ "preserve-env", optional_argument, NULL, OPT_PRESERVE },
+	{ "require", required_argument, NULL, OPT_REQUIRE },
+	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
+	{ "strict", no_argument, NULL, OPT_STRICT },
+	{ "allow-reserved", required_argument, NULL, OPT_ALLOW_RESERVED },
+	{ "user", required_argument, NULL, 'u' },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+/* Values of flags that replace, not add to, what variables said. */
+struct flag_values {
+	const char *api_url, *method;
+	struct strlist paths;
+	int have_paths;
+};
+
+/* Apply one flag. Returns 0, 1 to stop with CONFIG_DONE/VERSION, -1. */
+static int apply_flag(struct config *cfg, struct flag_values *f, int c,
+		      char **argv)
 {
-	enum { OPT_API_URL = 256, OPT_PROJECT, OPT_PATH, OPT_AUTH };
-	static const struct option longopts[] = {
-		{ "api-url", required_argument, NULL, OPT_API_URL },
-		{ "project-id", required_argument, NULL, OPT_PROJECT },
-		{ "env", required_argument, NULL, 'e' },
-		{ "path", required_argument, NULL, OPT_PATH },
-		{ "auth-method", required_argument, NULL, OPT_AUTH },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char *api_url = env_get(envp, "INFISICAL_API_URL");
-	const char *method = env_get(envp, "INFISICAL_AUTH_METHOD");
-	int c;
+	int rc = 0;
 
-	memset(cfg, 0, sizeof *cfg);
-	cfg->project_id = env_get(envp, "INFISICAL_PROJECT_ID");
-	cfg->environment = env_get(envp, "INFISICAL_ENVIRONMENT");
-	cfg->secret_path = env_get(envp, "INFISICAL_SECRET_PATH");
-
-	/* '+': stop at the first operand, so the command's flags stay its. */
-	opterr = 0;
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "+:e:hV", longopts, NULL)) != -1) {
-		switch (c) {
-		case OPT_API_URL: api_url = optarg; break;
-		case OPT_PROJECT: cfg->project_id = optarg; break;
-		case 'e': cfg->environment = optarg; break;
-		case OPT_PATH: cfg->secret_path = optarg; break;
-		case OPT_AUTH: method = optarg; break;
-		case 'h':
-			fputs(config_usage, stdout);
-			return CONFIG_DONE;
-		case 'V':
-			return CONFIG_VERSION;
-		case ':':
-			log_error("option '%s' needs a value", argv[optind - 1]);
-			usage_error();
-			return CONFIG_FAILED;
-		default: {
-			char safe[64];
-			const char *arg = argv[optind - 1];
-
-			log_error("unknown option '%s'",
-				  log_sanitize(safe, sizeof safe, arg,
-					       strlen(arg)));
-			usage_error();
-			return CONFIG_FAILED;
+	switch (c) {
+	case OPT_API_URL: f->api_url = optarg; break;
+	case OPT_PROJECT: cfg->project_id = optarg; break;
+	case 'e': cfg->environment = optarg; break;
+	case OPT_PATH:
+		f->have_paths = 1;
+		rc = strlist_add_csv(&f->paths, optarg);
+		break;
+	case OPT_RECURSIVE: cfg->recursive = 1; break;
+	case OPT_TAGS: cfg->tags = optarg; break;
+	case OPT_NO_IMPORTS: cfg->imports = 0; break;
+	case OPT_NO_EXPAND: cfg->expand = 0; break;
+	case OPT_AUTH: f->method = optarg; break;
+	case OPT_PRESERVE:
+		if (optarg) {
+			strlist_free(&cfg->preserve);
+			cfg->preserve_all = 0;
+			rc = strlist_add_csv(&cfg->preserve, optarg);
+		} else {
+			cfg->preserve_all = 1;
 		}
-		}
-	}
-	if (optind >= argc) {
-		log_error("no command given: infx-exec [OPTION]... -- COMMAND");
+		break;
+	case OPT_REQUIRE: rc = strlist_add_csv(&cfg->require, optarg); break;
+	case OPT_ALLOW_EMPTY: cfg->allow_empty = 1; break;
+	case OPT_STRICT: cfg->strict = 1; break;
+	case OPT_ALLOW_RESERVED:
+		rc = strlist_add_csv(&cfg->allow, optarg);
+		break;
+	case 'u': cfg->user = optarg; break;
+	case OPT_CHECK: cfg->check = 1; break;
+	case 'h':
+		fputs(config_usage, stdout);
+		return 1;
+	case 'V':
+		return 1;
+	case ':':
+		log_error("option '%s' needs a value", argv[optind - 1]);
 		usage_error();
-		return CONFIG_FAILED;
+		return -1;
+	default: {
+		char safe[64];
+		const char *arg = argv[optind - 1];
+
+		log_error("unknown option '%s'", log_sanitize(safe, sizeof safe,
+			  arg, strlen(arg)));
+		usage_error();
+		return -1;
 	}
-	cfg->command = argv + optind;
+	}
+	if (rc != 0)
+		log_error("out of memory");
+	return rc;
+}
+
+/* Checks that need every setting: required values, path shapes. */
+static int validate(struct config *cfg)
+{
+	size_t i;
+	char safe[128];
 
 	if (!cfg->project_id || !*cfg->project_id) {
 		log_error("no project: set INFISICAL_PROJECT_ID or --project-id");
-		return CONFIG_FAILED;
+		return -1;
 	}
 	if (!cfg->environment || !*cfg->environment) {
 		log_error("no environment: set INFISICAL_ENVIRONMENT or --env "
 			  "to an environment slug (e.g. dev, prod)");
-		return CONFIG_FAILED;
+		return -1;
 	}
-	if (!cfg->secret_path || !*cfg->secret_path)
-		cfg->secret_path = "/";
-	if (cfg->secret_path[0] != '/') {
-		char safe[128];
+	if (cfg->paths.n == 0 && strlist_add_csv(&cfg->paths, "/") != 0) {
+		log_error("out of memory");
+		return -1;
+	}
+	for (i = 0; i < cfg->paths.n; i++) {
+		const char *p = cfg->paths.v[i];
 
-		log_error("secret path '%s' must start with '/' "
-			  "(INFISICAL_SECRET_PATH / --path)",
-			  log_sanitize(safe, sizeof safe, cfg->secret_path,
-				       strlen(cfg->secret_path)));
-		return CONFIG_FAILED;
+		if (p[0] != '/') {
+			log_error("secret path '%s' must start with '/' "
+				  "(INFISICAL_SECRET_PATH / --path)",
+				  log_sanitize(safe, sizeof safe, p,
+					       strlen(p)));
+			return -1;
+		}
 	}
-	if (set_api_url(cfg, api_url && *api_url ? api_url : DEFAULT_API_URL))
+	return 0;
+}
+
+enum config_status config_load(struct config *cfg, int argc, char **argv,
+			       char **envp)
+{
+	struct flag_values f = { 0 };
+	enum config_status st = CONFIG_FAILED;
+	const char *api_url;
+	int c, rc = 0;
+
+	memset(cfg, 0, sizeof *cfg);
+	if (load_env(cfg, envp) != 0)
 		return CONFIG_FAILED;
-	if (choose_auth(cfg, envp, method && *method ? method : NULL))
-		return CONFIG_FAILED;
-	return CONFIG_OK;
+	f.api_url = env_get(envp, "INFISICAL_API_URL");
+	f.method = env_get(envp, "INFISICAL_AUTH_METHOD");
+
+	/* '+': stop at the first operand, so the command's flags stay its. */
+	opterr = 0;
+	optind = 1;
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:e:u:hV", longopts,
+					   NULL)) != -1) {
+		rc = apply_flag(cfg, &f, c, argv);
+		if (rc == 1)
+			st = c == 'V' ? CONFIG_VERSION : CONFIG_DONE;
+	}
+	if (rc != 0)
+		goto out;
+	if (optind >= argc) {
+		log_error("no command given: infx-exec [OPTION]... -- COMMAND");
+		usage_error();
+		goto out;
+	}
+	cfg->command = argv + optind;
+	if (f.have_paths) {
+		cfg->paths = f.paths;
+		memset(&f.paths, 0, sizeof f.paths);
+	} else if (list_from_env(envp, "INFISICAL_SECRET_PATH", &cfg->paths)) {
+		goto out;
+	}
+	api_url = f.api_url && *f.api_url ? f.api_url : DEFAULT_API_URL;
+	if (validate(cfg) || set_api_url(cfg, api_url))
+		goto out;
+	if (f.method && *f.method ? parse_auth_method(f.method, &cfg->auth)
+				  : infer_auth(envp, &cfg->auth))
+		goto out;
+	if (load_auth(cfg, envp))
+		goto out;
+	{
+		char *headers = NULL;
+
+		if (load_credential(envp, VAR_HEADERS, 0, &headers))
+			goto out;
+		rc = headers ? parse_headers(cfg, headers) : 0;
+		if (headers) {
+			explicit_bzero(headers, strlen(headers));
+			free(headers);
+		}
+		if (rc)
+			goto out;
+	}
+	cfg->ca_file = env_get(envp, "INFISICAL_CA_CERT_FILE");
+	st = CONFIG_OK;
+out:
+	strlist_free(&f.paths);
+	return st;
 }
 
 static void wipe_free(char *s)
@@ -363,9 +717,20 @@ static void wipe_free(char *s)
 
 void config_free(struct config *cfg)
 {
+	size_t i;
+
 	free(cfg->api_url);
 	wipe_free(cfg->client_id);
 	wipe_free(cfg->client_secret);
 	wipe_free(cfg->token);
+	wipe_free(cfg->identity_id);
+	wipe_free(cfg->jwt);
+	for (i = 0; i < cfg->headers.n; i++)
+		explicit_bzero(cfg->headers.v[i], strlen(cfg->headers.v[i]));
+	strlist_free(&cfg->headers);
+	strlist_free(&cfg->paths);
+	strlist_free(&cfg->preserve);
+	strlist_free(&cfg->require);
+	strlist_free(&cfg->allow);
 	memset(cfg, 0, sizeof *cfg);
 }

@@ -4,22 +4,47 @@
 
 #include <stddef.h>
 
+#include "strlist.h"
+
+/* Machine identity login methods (infisical-api.md 1.2, 1.3). */
 enum auth_method {
 	AUTH_NONE = 0,
-	AUTH_UNIVERSAL,	/* POST /api/v1/auth/universal-auth/login */
-	AUTH_TOKEN	/* INFISICAL_TOKEN used as the Bearer token, no login */
+	AUTH_UNIVERSAL,		/* client id + secret */
+	AUTH_TOKEN,		/* INFISICAL_TOKEN used as it is, no login */
+	AUTH_KUBERNETES,	/* identity id + service account JWT */
+	AUTH_OIDC,		/* identity id + JWT from an OIDC provider */
+	AUTH_JWT		/* identity id + JWT checked by JWKS/keys */
 };
 
 struct config {
-	char *api_url;		/* origin + "/api", no trailing slash (malloc'd) */
-	const char *project_id;	/* Infisical project id (workspaceId) */
+	char *api_url;		/* origin + "/api", no trailing slash */
+	const char *project_id;	/* Infisical project id */
 	const char *environment;	/* environment slug, e.g. "dev" */
-	const char *secret_path;	/* folder, starts with '/'; default "/" */
+	struct strlist paths;	/* secret paths, in order; at least "/" */
+	int recursive;		/* also every sub-folder of each path */
+	int imports;		/* include secret imports (default 1) */
+	int expand;		/* server expands references (default 1) */
+	const char *tags;	/* comma list of tag slugs, or NULL */
+
 	enum auth_method auth;
-	char *client_id;	/* universal auth; NULL for other methods */
-	char *client_secret;	/* universal auth; wiped by config_free */
-	char *token;		/* access token; wiped by config_free */
-	char **command;		/* argv of the command, NULL-terminated */
+	char *client_id;	/* universal auth */
+	char *client_secret;	/* universal auth */
+	char *token;		/* AUTH_TOKEN */
+	char *identity_id;	/* kubernetes, oidc, jwt */
+	char *jwt;		/* kubernetes (service account token), oidc, jwt */
+	struct strlist headers;	/* "Name: value" from INFISICAL_CUSTOM_HEADERS */
+	const char *ca_file;	/* INFISICAL_CA_CERT_FILE, or NULL */
+
+	int preserve_all;	/* inherited variables win over secrets */
+	struct strlist preserve;	/* ... for these names only */
+	struct strlist require;	/* names that must be set and non-empty */
+	struct strlist allow;	/* reserved names a secret may set anyway */
+	int allow_empty;	/* zero secrets in a path is not an error */
+	int strict;		/* unresolved ${...} references are errors */
+	const char *user;	/* USER[:GROUP] to run the command as, or NULL */
+	int check;		/* print names and sources, run nothing */
+
+	char **command;		/* argv of the command (points into argv) */
 };
 
 enum config_status {
@@ -34,16 +59,17 @@ enum config_status {
  * variables; the container interface). Option parsing stops at "--" or at
  * the first operand: what follows is the command's argv, unchanged.
  *
- * Credentials come from INFISICAL_UNIVERSAL_AUTH_CLIENT_ID / _CLIENT_SECRET
- * or INFISICAL_TOKEN, or from the file named by the same name + "_FILE"
- * (Docker and Kubernetes secrets: one trailing newline is stripped). They
- * have no flags on purpose: argv is readable by every user via /proc.
+ * Every credential (client id and secret, token, identity id, JWT, custom
+ * headers) comes from its variable or from the file named by the same name
+ * + "_FILE" (Docker and Kubernetes secrets; one trailing newline stripped).
+ * They have no flags on purpose: argv is readable by every user via /proc.
+ * Only the chosen method's credentials are read.
  *
  * On CONFIG_FAILED one "infx-exec: ..." line has been printed on stderr
- * (unknown option, missing project or environment, no or ambiguous
- * credentials, unreadable or empty credential file, both X and X_FILE set,
- * a URL that is not http(s), no command). *cfg must be released with
- * config_free in every case.
+ * (unknown option, bad boolean, missing project or environment, no or
+ * ambiguous credentials, unreadable or empty credential file, both X and
+ * X_FILE set, a URL that is not http(s), malformed custom headers, no
+ * command). Release cfg with config_free in every case.
  */
 enum config_status config_load(struct config *cfg, int argc, char **argv,
 			       char **envp);
@@ -53,11 +79,18 @@ void config_free(struct config *cfg);
 
 /*
  * Whether the environment entry name (len bytes, not terminated) is one of
- * the shim's credential variables (client id, client secret, token and their
- * _FILE forms). These are removed from the command's environment: the app
- * never sees how the secrets were obtained.
+ * the shim's credential variables: the inputs of every login method and
+ * their _FILE forms, INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH and
+ * INFISICAL_CUSTOM_HEADERS(_FILE). They are removed from the command's
+ * environment: the app never sees how the secrets were obtained.
  */
 int config_is_credential_var(const char *name, size_t len);
+
+/*
+ * Whether name (len bytes) is one of the shim's own configuration
+ * variables: INFISICAL_* and INFX_*. A secret may not set them.
+ */
+int config_is_own_var(const char *name, size_t len);
 
 /* The --help text (stdout, exit 0). */
 extern const char config_usage[];

@@ -1,36 +1,97 @@
 /* environment.c - keyed merge of inherited variables and secrets. */
 #include "environment.h"
 
-#include "config.h"
 #include "log.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-/* Check every secret name before building anything (fail closed). */
-static int names_are_valid(const struct kvset *secrets)
+/* The kernel's limit on one argv or envp string, NUL included
+ * (MAX_ARG_STRLEN = 32 pages in linux/binfmts.h). */
+#define MAX_ARG_STRLEN (32 * 4096)
+
+enum name_rule { NAME_OK, NAME_DROP, NAME_REFUSE };
+
+static int has_prefix(const char *name, size_t len, const char *prefix)
 {
+	size_t plen = strlen(prefix);
+
+	return len >= plen && memcmp(name, prefix, plen) == 0;
+}
+
+static int is(const char *name, size_t len, const char *word)
+{
+	return strlen(word) == len && memcmp(name, word, len) == 0;
+}
+
+/*
+ * The reserved-name policy. Refused: what could run code in the command
+ * before its main (the dynamic loader's and glibc's variables) and the
+ * shim's own configuration. Dropped: the names `infisical run` drops
+ * (packages/util/secrets.go), which describe the container, not the app.
+ */
+static enum name_rule classify(const char *name, size_t len)
+{
+	static const char *const dropped[] = {
+		"HOME", "PATH", "PS1", "PS2", "PWD", "EDITOR", "XAUTHORITY",
+		"USER", "TERM", "TERMINFO", "SHELL", "MAIL",
+	};
 	size_t i;
 
-	for (i = 0; i < secrets->count; i++) {
-		const struct kv *e = &secrets->items[i];
-		char safe[128];
+	if (has_prefix(name, len, "LD_") || is(name, len, "GCONV_PATH") ||
+	    is(name, len, "GLIBC_TUNABLES") || config_is_own_var(name, len))
+		return NAME_REFUSE;
+	if (has_prefix(name, len, "XDG_") || has_prefix(name, len, "LC_"))
+		return NAME_DROP;
+	for (i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
+		if (is(name, len, dropped[i]))
+			return NAME_DROP;
+	return NAME_OK;
+}
 
-		if (e->name_len == 0) {
-			log_error("a secret has an empty name, which cannot be "
-				  "an environment variable; rename it in "
-				  "Infisical");
-			return 0;
-		}
-		if (memchr(e->name, '=', e->name_len)) {
-			log_error("secret '%s' has '=' in its name, which cannot "
-				  "be an environment variable; rename it in "
-				  "Infisical", log_sanitize(safe, sizeof safe,
-				  e->name, e->name_len));
-			return 0;
-		}
+/* A name made printable for a message. */
+static const char *shown(const struct kv *e, char *buf, size_t n)
+{
+	return log_sanitize(buf, n, e->name, e->name_len);
+}
+
+/* Whether each secret may be applied: 1 yes, 0 dropped, -1 refused. */
+static int check_name(const struct kv *e, const struct config *cfg)
+{
+	char a[128], b[128];
+
+	if (e->name_len == 0) {
+		log_error("a secret has an empty name, which cannot be an "
+			  "environment variable; rename it in Infisical");
+		return -1;
 	}
-	return 1;
+	if (memchr(e->name, '=', e->name_len)) {
+		log_error("secret '%s' has '=' in its name, which cannot be an "
+			  "environment variable; rename it in Infisical",
+			  shown(e, a, sizeof a));
+		return -1;
+	}
+	switch (classify(e->name, e->name_len)) {
+	case NAME_OK:
+		return 1;
+	case NAME_REFUSE:
+		if (strlist_has(&cfg->allow, e->name, e->name_len))
+			return 1;
+		log_error("secret '%s' may not set a reserved variable (dynamic "
+			  "loader or infx-exec's own); remove it from Infisical "
+			  "or allow it with INFX_ALLOW_RESERVED=%s",
+			  shown(e, a, sizeof a), shown(e, b, sizeof b));
+		return -1;
+	default:
+		if (strlist_has(&cfg->allow, e->name, e->name_len))
+			return 1;
+		log_warn("secret '%s' is not applied: it names a variable of "
+			 "the container itself (allow it with "
+			 "INFX_ALLOW_RESERVED=%s)", shown(e, a, sizeof a),
+			 shown(e, b, sizeof b));
+		return 0;
+	}
 }
 
 static int add_inherited(struct kvset *env, char **inherited)
@@ -52,16 +113,83 @@ static int add_inherited(struct kvset *env, char **inherited)
 	return 0;
 }
 
-static int add_secrets(struct kvset *env, const struct kvset *secrets)
+/* Returns 0, -1 after a message, -2 on out of memory. */
+static int add_secrets(struct kvset *env, const struct kvset *secrets,
+		       const struct config *cfg, struct kvset *applied)
 {
 	size_t i;
 
 	for (i = 0; i < secrets->count; i++) {
 		const struct kv *e = &secrets->items[i];
+		int ok = check_name(e, cfg);
 
-		if (kvset_put(env, e->name, e->name_len, e->value,
-			      e->value_len, e->source, KV_REPLACE) < 0)
+		if (ok < 0)
 			return -1;
+		if (ok == 0)
+			continue;
+		/* Preserved: an inherited variable of that name wins. */
+		if ((cfg->preserve_all ||
+		     strlist_has(&cfg->preserve, e->name, e->name_len)) &&
+		    kvset_get(env, e->name, e->name_len))
+			continue;
+		if (kvset_put(env, e->name, e->name_len, e->value,
+			      e->value_len, e->source, KV_REPLACE) < 0 ||
+		    (applied && kvset_put(applied, e->name, e->name_len, "", 0,
+					  e->source, KV_REPLACE) < 0))
+			return -2;
+	}
+	return 0;
+}
+
+static int check_required(const struct kvset *env, const struct config *cfg)
+{
+	size_t i;
+	char safe[128];
+
+	for (i = 0; i < cfg->require.n; i++) {
+		const char *name = cfg->require.v[i];
+		const struct kv *e = kvset_get(env, name, strlen(name));
+
+		if (!e || e->value_len == 0) {
+			log_error("required variable '%s' is %s (INFX_REQUIRE /"
+				  " --require); add it in Infisical",
+				  log_sanitize(safe, sizeof safe, name,
+					       strlen(name)),
+				  e ? "empty" : "not set");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* execve(2) limits: one string, and everything together (E2BIG). */
+static int check_sizes(const struct kvset *env, char **argv)
+{
+	long arg_max = sysconf(_SC_ARG_MAX);
+	size_t total = 0, i;
+	char safe[128];
+
+	for (i = 0; i < env->count; i++) {
+		const struct kv *e = &env->items[i];
+		size_t n = e->name_len + e->value_len + 2;
+
+		if (n > MAX_ARG_STRLEN) {
+			log_error("variable '%s' is %zu bytes; the kernel takes "
+				  "at most %d bytes per variable",
+				  log_sanitize(safe, sizeof safe, e->name,
+					       e->name_len), n - 1,
+				  MAX_ARG_STRLEN - 1);
+			return -1;
+		}
+		total += n + sizeof(char *);
+	}
+	for (; argv && *argv; argv++)
+		total += strlen(*argv) + 1 + sizeof(char *);
+	if (arg_max > 0 && total > (size_t)arg_max) {
+		log_error("the environment and arguments take %zu bytes, more "
+			  "than the %ld the kernel allows (ARG_MAX)", total,
+			  arg_max);
+		return -1;
 	}
 	return 0;
 }
@@ -90,18 +218,28 @@ static char **flatten(const struct kvset *env)
 	return envp;
 }
 
-char **environment_build(char **inherited, const struct kvset *secrets)
+char **environment_build(char **inherited, const struct kvset *secrets,
+			 const struct config *cfg, const char *home,
+			 struct kvset *applied)
 {
 	struct kvset env;
 	char **envp = NULL;
+	int rc;
 
-	if (!names_are_valid(secrets))
-		return NULL;
 	kvset_init(&env);
-	if (add_inherited(&env, inherited) == 0 &&
-	    add_secrets(&env, secrets) == 0)
+	rc = add_inherited(&env, inherited) ? -2 :
+	     add_secrets(&env, secrets, cfg, applied);
+	if (rc == 0 && home &&
+	    kvset_put(&env, "HOME", 4, home, strlen(home), NULL,
+		      KV_REPLACE) < 0)
+		rc = -2;
+	if (rc == 0 && !check_required(&env, cfg) &&
+	    !check_sizes(&env, cfg->command)) {
 		envp = flatten(&env);
-	if (!envp)
+		if (!envp)
+			rc = -2;
+	}
+	if (rc == -2)
 		log_error("unable to build the environment: out of memory");
 	kvset_free(&env);
 	return envp;

@@ -2,24 +2,40 @@
 #ifndef INFX_ENVIRONMENT_H
 #define INFX_ENVIRONMENT_H
 
+#include "config.h"
 #include "kvset.h"
 
 /*
  * Build the envp for execve(2) from the shim's own environment (inherited,
- * "NAME=value" strings) and the fetched secrets:
+ * "NAME=value" strings), the fetched secrets and cfg's rules:
  *   - the shim's credential variables (config_is_credential_var) are left
- *     out, so the command never sees how the secrets were obtained;
- *   - an inherited entry without '=' is left out; of inherited duplicates
- *     the first wins (what getenv(3) returns);
- *   - a secret replaces an inherited variable of the same name in place;
- *     new names follow, in the order of secrets;
- *   - values are copied byte for byte (newlines, quotes, '$', '=', UTF-8).
+ *     out, so the command never sees how the secrets were obtained; an
+ *     inherited entry without '=' is left out; of inherited duplicates the
+ *     first wins (what getenv(3) returns);
+ *   - reserved names (docs/configuration.md): a secret may not set a
+ *     dynamic-loader variable (LD_*, GCONV_PATH, GLIBC_TUNABLES) nor the
+ *     shim's own INFISICAL_* and INFX_* variables (an error), and a secret
+ *     named like a variable of the container's shell (the official CLI's
+ *     list: HOME, PATH, USER, SHELL, TERM, PWD, LC_*, XDG_*...) is not
+ *     applied, with a warning; names listed in cfg->allow pass;
+ *   - a secret replaces an inherited variable of the same name in place,
+ *     unless cfg->preserve_all or the name is in cfg->preserve; new names
+ *     follow in the order of secrets; values are byte for byte;
+ *   - home, when not NULL, sets HOME (the privilege drop, as su-exec);
+ *   - every name in cfg->require must end up set and non-empty;
+ *   - each "NAME=value" must fit the kernel's limit for one string
+ *     (MAX_ARG_STRLEN, 128 KiB) and all of them with cfg->command within
+ *     ARG_MAX, else execve would fail with E2BIG.
  * A secret name that cannot be an environment entry (empty, or holding
- * '=') is an error naming it: nothing is half-built.
+ * '=') is an error naming it. Nothing is half-built: on any error, NULL.
+ * applied, when not NULL, receives name -> source of each secret that made
+ * it into the environment (for --check; values are left empty).
  * Returns a NULL-terminated malloc'd array of malloc'd "NAME=value"
  * strings (free with environment_free), or NULL after printing why.
  */
-char **environment_build(char **inherited, const struct kvset *secrets);
+char **environment_build(char **inherited, const struct kvset *secrets,
+			 const struct config *cfg, const char *home,
+			 struct kvset *applied);
 
 /* Wipe and free what environment_build returned. NULL is allowed. */
 void environment_free(char **envp);

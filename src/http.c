@@ -1,10 +1,14 @@
 /* http.c - libcurl in its documented shape (docs/examples/getinmemory.c). */
 #include "http.h"
 
+#include "ca_bundle.h"
+
 #include <curl/curl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifndef INFX_VERSION
 #define INFX_VERSION "dev"
@@ -12,6 +16,15 @@
 
 struct http {
 	CURL *curl;
+	const struct strlist *headers;
+};
+
+/* Where distributions keep their CA bundle. */
+static const char *const system_bundles[] = {
+	"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Ubuntu, Alpine */
+	"/etc/pki/tls/certs/ca-bundle.crt",	/* RHEL, Fedora */
+	"/etc/ssl/cert.pem",			/* Alpine, BSDs */
+	"/etc/ssl/ca-bundle.pem",		/* SUSE */
 };
 
 struct body {
@@ -66,11 +79,35 @@ static const char *env_value(char **envp, const char *name)
 	return NULL;
 }
 
-struct http *http_new(char **envp)
+/* Choose the CA certificates (see http_new); all set explicitly, so the
+ * static and the dev build behave the same whatever libcurl defaults to. */
+static void set_trust(CURL *curl, char **envp, const char *ca_file)
+{
+	const char *file = ca_file ? ca_file : env_value(envp, "SSL_CERT_FILE");
+	const char *dir = ca_file ? NULL : env_value(envp, "SSL_CERT_DIR");
+	size_t i;
+
+	for (i = 0; !file && !dir && i < sizeof system_bundles /
+	     sizeof system_bundles[0]; i++)
+		if (access(system_bundles[i], R_OK) == 0)
+			file = system_bundles[i];
+	curl_easy_setopt(curl, CURLOPT_CAINFO, file);
+	curl_easy_setopt(curl, CURLOPT_CAPATH, dir);
+	if (!file && !dir) {
+		struct curl_blob blob = {
+			.data = (void *)(uintptr_t)infx_ca_bundle,
+			.len = infx_ca_bundle_len,
+			.flags = CURL_BLOB_NOCOPY,
+		};
+
+		curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
+	}
+}
+
+struct http *http_new(char **envp, const char *ca_file,
+		      const struct strlist *headers)
 {
 	struct http *h = calloc(1, sizeof *h);
-	const char *ca_file = env_value(envp, "SSL_CERT_FILE");
-	const char *ca_dir = env_value(envp, "SSL_CERT_DIR");
 
 	if (!h)
 		return NULL;
@@ -79,6 +116,7 @@ struct http *http_new(char **envp)
 		free(h);
 		return NULL;
 	}
+	h->headers = headers;
 	/* Options that hold for every request of the run. */
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -89,11 +127,19 @@ struct http *http_new(char **envp)
 	/* No signals: SIGALRM-based DNS timeouts would touch our handlers. */
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "infx-exec/" INFX_VERSION);
-	if (ca_file)
-		curl_easy_setopt(h->curl, CURLOPT_CAINFO, ca_file);
-	if (ca_dir)
-		curl_easy_setopt(h->curl, CURLOPT_CAPATH, ca_dir);
+	set_trust(h->curl, envp, ca_file);
 	return h;
+}
+
+/* Append a copy of line to *list; on failure *list is kept as it was. */
+static int add_header(struct curl_slist **list, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(*list, line);
+
+	if (!l)
+		return -1;
+	*list = l;
+	return 0;
 }
 
 int http_request(struct http *h, const char *url, const char *bearer,
@@ -105,28 +151,30 @@ int http_request(struct http *h, const char *url, const char *bearer,
 	struct body b = { 0 };
 	char *auth = NULL;
 	CURLcode rc;
+	size_t i;
 	int ret = -1;
 
 	memset(resp, 0, sizeof *resp);
-	tmp = curl_slist_append(NULL, "Accept: application/json");
-	if (tmp && json_body)
-		tmp = curl_slist_append(tmp,
-					"Content-Type: application/json");
-	if (tmp && bearer) {
+	if (bearer) {
 		size_t n = strlen(bearer) + sizeof "Authorization: Bearer ";
 
 		auth = malloc(n);
-		if (auth) {
+		if (auth)
 			snprintf(auth, n, "Authorization: Bearer %s", bearer);
-			tmp = curl_slist_append(tmp, auth);
-		} else {
-			tmp = NULL;
-		}
 	}
-	headers = tmp;
-	if (!headers) {
+	if ((bearer && !auth) ||
+	    add_header(&headers, "Accept: application/json") ||
+	    (json_body && add_header(&headers,
+				     "Content-Type: application/json")) ||
+	    (auth && add_header(&headers, auth))) {
 		snprintf(errbuf, errlen, "out of memory");
 		goto out;
+	}
+	for (i = 0; h->headers && i < h->headers->n; i++) {
+		if (add_header(&headers, h->headers->v[i])) {
+			snprintf(errbuf, errlen, "out of memory");
+			goto out;
+		}
 	}
 
 	curl_easy_setopt(h->curl, CURLOPT_URL, url);

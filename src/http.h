@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "strlist.h"
+
 /* Largest response body accepted, in bytes; a larger one is an error. */
 #define HTTP_MAX_BODY (16 * 1024 * 1024)
 
@@ -17,13 +19,19 @@ struct http_response {
 
 /*
  * Create the client. Call once, after curl_global_init. TLS always verifies
- * the peer and the host name; SSL_CERT_FILE / SSL_CERT_DIR from envp, when
- * set, replace the built-in CA locations (libcurl's CURLOPT_CAINFO /
- * CURLOPT_CAPATH). Only http and https are allowed and redirects are never
- * followed (a redirect could carry the token elsewhere). Timeouts: 10 s to
- * connect, 30 s per request. Returns NULL on out of memory.
+ * the peer and the host name, against the first of: ca_file
+ * (INFISICAL_CA_CERT_FILE); SSL_CERT_FILE and/or SSL_CERT_DIR from envp;
+ * the system's CA bundle (Debian, Alpine, RHEL, SUSE locations); the
+ * Mozilla roots built into the binary (so FROM scratch images work).
+ * Only http and https are allowed and redirects are never followed (a
+ * redirect could carry the token elsewhere). libcurl's standard proxy
+ * variables apply (https_proxy, no_proxy...). headers ("Name: value"
+ * lines, may be NULL) are sent with every request; they must outlive the
+ * client. Timeouts: 10 s to connect, 30 s per request.
+ * Returns NULL on out of memory.
  */
-struct http *http_new(char **envp);
+struct http *http_new(char **envp, const char *ca_file,
+		      const struct strlist *headers);
 
 /*
  * Send one request to url and collect the response: a POST of json_body

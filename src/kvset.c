@@ -86,7 +86,7 @@ int kvset_put(struct kvset *s, const char *name, size_t name_len,
 {
 	struct kv *e;
 	size_t slot;
-	char *v;
+	char *v, *src;
 
 	if ((s->count + 1) * 2 > s->nslots && grow_index(s) != 0)
 		return -1;
@@ -96,12 +96,17 @@ int kvset_put(struct kvset *s, const char *name, size_t name_len,
 			return 0;
 		e = &s->items[s->slots[slot] - 1];
 		v = copy_bytes(value, value_len);
-		if (!v)
+		src = source ? copy_bytes(source, strlen(source)) : NULL;
+		if (!v || (source && !src)) {
+			wipe_free(v, value_len);
+			free(src);
 			return -1;
+		}
 		wipe_free(e->value, e->value_len);
+		free(e->source);
 		e->value = v;
 		e->value_len = value_len;
-		e->source = source;
+		e->source = src;
 		return 0;
 	}
 	if (s->count == s->cap) {
@@ -116,14 +121,15 @@ int kvset_put(struct kvset *s, const char *name, size_t name_len,
 	e = &s->items[s->count];
 	e->name = copy_bytes(name, name_len);
 	e->value = copy_bytes(value, value_len);
-	if (!e->name || !e->value) {
+	e->source = source ? copy_bytes(source, strlen(source)) : NULL;
+	if (!e->name || !e->value || (source && !e->source)) {
 		free(e->name);
 		wipe_free(e->value, value_len);
+		free(e->source);
 		return -1;
 	}
 	e->name_len = name_len;
 	e->value_len = value_len;
-	e->source = source;
 	s->slots[slot] = ++s->count;
 	return 1;
 }
@@ -145,6 +151,7 @@ void kvset_free(struct kvset *s)
 
 	for (i = 0; i < s->count; i++) {
 		free(s->items[i].name);
+		free(s->items[i].source);
 		wipe_free(s->items[i].value, s->items[i].value_len);
 	}
 	free(s->items);

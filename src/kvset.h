@@ -15,7 +15,7 @@ struct kv {
 	size_t name_len;
 	char *value;		/* malloc'd copy, NUL-terminated; wiped on free */
 	size_t value_len;
-	const char *source;	/* static or caller-owned label, may be NULL */
+	char *source;		/* malloc'd copy of a label, or NULL */
 };
 
 struct kvset {
@@ -34,7 +34,8 @@ enum kv_rule {
 void kvset_init(struct kvset *s);
 
 /*
- * Insert name (name_len bytes) = value (value_len bytes), both copied.
+ * Insert name (name_len bytes) = value (value_len bytes) and the label
+ * source (may be NULL), all copied.
  * When the name exists, rule decides; a replaced value keeps its position.
  * Returns 1 if a new entry was added, 0 if the name existed (kept or
  * replaced), -1 on out of memory (the set is unchanged).

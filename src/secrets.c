@@ -1,4 +1,4 @@
-/* secrets.c - GET the secret list, merge imports under the folder's own. */
+/* secrets.c - GET each path's secret list, merge imports and paths. */
 #include "secrets.h"
 
 #include "api.h"
@@ -9,7 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_ROUTE "/v3/secrets/raw"
+#define V4_ROUTE "/v4/secrets"
+#define V3_ROUTE "/v3/secrets/raw"
 
 /*
  * Whether a JSON text holds the escape \u0000. cJSON cannot represent a NUL
@@ -33,28 +34,41 @@ static int has_nul_escape(const char *json, size_t len)
 	return 0;
 }
 
-/* Add the items of one "secrets" array; the first of a name wins. */
-static int add_items(const cJSON *items, const char *source,
+static const char *string_field(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/*
+ * Add the items of one "secrets" array; the first of a name wins. Own
+ * secrets (label NULL) are labelled with their secretPath, imported ones
+ * with label.
+ */
+static int add_items(const cJSON *items, const char *path, const char *label,
 		     struct kvset *out, char *err, size_t errlen)
 {
 	const cJSON *item;
 	size_t i = 0;
 
 	cJSON_ArrayForEach(item, items) {
-		const cJSON *key = cJSON_GetObjectItemCaseSensitive(item,
-								   "secretKey");
-		const cJSON *val = cJSON_GetObjectItemCaseSensitive(item,
-								 "secretValue");
+		const char *key = string_field(item, "secretKey");
+		const char *val = string_field(item, "secretValue");
+		const char *src = label;
 
-		if (!cJSON_IsString(key) || !key->valuestring ||
-		    !cJSON_IsString(val) || !val->valuestring) {
-			snprintf(err, errlen, "%s secret #%zu has no string "
-				 "secretKey and secretValue", source, i + 1);
+		if (!key || !val) {
+			snprintf(err, errlen, "secret #%zu%s has no string "
+				 "secretKey and secretValue", i + 1,
+				 label ? " of an import" : "");
 			return -1;
 		}
-		if (kvset_put(out, key->valuestring, strlen(key->valuestring),
-			      val->valuestring, strlen(val->valuestring),
-			      source, KV_KEEP) < 0) {
+		if (!src) {
+			src = string_field(item, "secretPath");
+			src = src ? src : path;
+		}
+		if (kvset_put(out, key, strlen(key), val, strlen(val), src,
+			      KV_KEEP) < 0) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
 		}
@@ -74,12 +88,39 @@ static void wipe_tree(cJSON *node)
 	}
 }
 
-int secrets_parse(const char *json, size_t len, struct kvset *out,
-		  char *err, size_t errlen)
+/* Merge the imports, bottom-most first: the last import wins. */
+static int add_imports(const cJSON *imports, struct kvset *out, char *err,
+		       size_t errlen)
+{
+	int i;
+
+	for (i = cJSON_GetArraySize(imports) - 1; i >= 0; i--) {
+		const cJSON *imp = cJSON_GetArrayItem(imports, i);
+		const cJSON *items = cJSON_GetObjectItemCaseSensitive(imp,
+								     "secrets");
+		const char *env = string_field(imp, "environment");
+		const char *path = string_field(imp, "secretPath");
+		char label[512];
+
+		if (!cJSON_IsArray(items)) {
+			snprintf(err, errlen, "import #%d has no \"secrets\" "
+				 "array", i + 1);
+			return -1;
+		}
+		snprintf(label, sizeof label, "import %s:%s", env ? env : "?",
+			 path ? path : "?");
+		if (add_items(items, NULL, label, out, err, errlen) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+int secrets_parse(const char *json, size_t len, const char *path,
+		  struct kvset *out, char *err, size_t errlen)
 {
 	cJSON *root;
 	const cJSON *secrets, *imports;
-	int i, rc = -1;
+	int rc = -1;
 
 	if (has_nul_escape(json, len)) {
 		snprintf(err, errlen, "a secret holds a NUL character, which "
@@ -95,59 +136,95 @@ int secrets_parse(const char *json, size_t len, struct kvset *out,
 	imports = cJSON_GetObjectItemCaseSensitive(root, "imports");
 	if (!cJSON_IsArray(secrets)) {
 		snprintf(err, errlen, "the answer has no \"secrets\" array");
-		goto out;
-	}
-	if (imports && !cJSON_IsArray(imports)) {
+	} else if (imports && !cJSON_IsArray(imports)) {
 		snprintf(err, errlen, "the answer's \"imports\" is not an "
 			 "array");
-		goto out;
+	} else if (add_items(secrets, path, NULL, out, err, errlen) == 0 &&
+		   add_imports(imports, out, err, errlen) == 0) {
+		rc = 0;
 	}
-	/* The folder's own secrets first: they win over every import. */
-	if (add_items(secrets, "path", out, err, errlen) != 0)
-		goto out;
-	/* Then the imports, bottom-most first: the last import wins. */
-	for (i = cJSON_GetArraySize(imports) - 1; i >= 0; i--) {
-		const cJSON *items = cJSON_GetObjectItemCaseSensitive(
-			cJSON_GetArrayItem(imports, i), "secrets");
-
-		if (!cJSON_IsArray(items)) {
-			snprintf(err, errlen, "import #%d has no \"secrets\" "
-				 "array", i + 1);
-			goto out;
-		}
-		if (add_items(items, "import", out, err, errlen) != 0)
-			goto out;
-	}
-	rc = 0;
-out:
 	wipe_tree(root);
 	cJSON_Delete(root);
 	return rc;
 }
 
-/* GET url: escaped query values, booleans exactly "true" (422 otherwise). */
-static char *list_url(struct http *h, const struct config *cfg)
+/* The characters of a reference name: [A-Za-z0-9_.-]. */
+static int is_reference_char(char c)
 {
-	char *project = http_escape(h, cfg->project_id);
-	char *env = http_escape(h, cfg->environment);
-	char *path = http_escape(h, cfg->secret_path);
-	char *url = NULL;
-	size_t n;
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	       (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
 
-	if (project && env && path) {
-		n = strlen(cfg->api_url) + strlen(project) + strlen(env) +
-		    strlen(path) + 256;
-		url = malloc(n);
-		if (url)
-			snprintf(url, n, "%s" LIST_ROUTE "?workspaceId=%s"
-				 "&environment=%s&secretPath=%s"
-				 "&include_imports=true"
-				 "&expandSecretReferences=true",
-				 cfg->api_url, project, env, path);
+int secrets_has_reference(const char *value, size_t len)
+{
+	const char *p = value, *end = value + len;
+
+	while ((p = memchr(p, '$', (size_t)(end - p))) != NULL) {
+		const char *q = p + 2;
+
+		if (q < end && p[1] == '{') {
+			while (q < end && is_reference_char(*q))
+				q++;
+			if (q < end && *q == '}' && q > p + 2)
+				return 1;
+		}
+		p++;
 	}
-	free(project);
-	free(env);
-	free(path);
+	return 0;
+}
+
+/* One GET: which route, and what to ask for. */
+struct list_query {
+	int v3;			/* the server has no v4 route */
+	const char *path;
+};
+
+/* Append "&name=escaped(value)" to buf (size n, already holding text). */
+static int add_param(struct http *h, char *buf, size_t n, const char *name,
+		     const char *value)
+{
+	char *e = http_escape(h, value);
+	size_t used = strlen(buf);
+	int w;
+
+	if (!e)
+		return -1;
+	w = snprintf(buf + used, n - used, "%s%s=%s",
+		     strchr(buf, '?') ? "&" : "?", name, e);
+	free(e);
+	return (w < 0 || (size_t)w >= n - used) ? -1 : 0;
+}
+
+static char *list_url(struct http *h, const struct config *cfg,
+		      const struct list_query *q)
+{
+	const char *yes_no[] = { "false", "true" };
+	size_t n = strlen(cfg->api_url) + strlen(cfg->project_id) * 3 +
+		   strlen(cfg->environment) * 3 + strlen(q->path) * 3 +
+		   (cfg->tags ? strlen(cfg->tags) * 3 : 0) + 256;
+	char *url = malloc(n);
+	int bad;
+
+	if (!url)
+		return NULL;
+	snprintf(url, n, "%s%s", cfg->api_url, q->v3 ? V3_ROUTE : V4_ROUTE);
+	bad = add_param(h, url, n, q->v3 ? "workspaceId" : "projectId",
+			cfg->project_id) ||
+	      add_param(h, url, n, "environment", cfg->environment) ||
+	      add_param(h, url, n, "secretPath", q->path) ||
+	      /* v3 and older v4 read include_imports, newer v4 includeImports:
+	       * unknown query keys are ignored, so send both. */
+	      add_param(h, url, n, "include_imports", yes_no[cfg->imports]) ||
+	      (!q->v3 && add_param(h, url, n, "includeImports",
+				   yes_no[cfg->imports])) ||
+	      add_param(h, url, n, "recursive", yes_no[cfg->recursive]) ||
+	      add_param(h, url, n, "expandSecretReferences",
+			yes_no[cfg->expand]) ||
+	      (cfg->tags && add_param(h, url, n, "tagSlugs", cfg->tags));
+	if (bad) {
+		free(url);
+		return NULL;
+	}
 	return url;
 }
 
@@ -160,7 +237,7 @@ static const char *list_hint(long status)
 		       "this project, environment and path";
 	case 404:
 		return "check INFISICAL_PROJECT_ID (the project's id, not its "
-		       "name)";
+		       "name) and INFISICAL_SECRET_PATH";
 	case 400: case 422:
 		return "check INFISICAL_PROJECT_ID, INFISICAL_ENVIRONMENT and "
 		       "INFISICAL_SECRET_PATH";
@@ -169,37 +246,141 @@ static const char *list_hint(long status)
 	}
 }
 
-int secrets_fetch(struct http *h, const struct config *cfg,
-		  const char *token, struct kvset *out)
+/* Fastify's answer for a route the server does not have (not Infisical's
+ * own 404s, which name NotFound or a custom error). */
+static int route_not_found(const struct http_response *resp)
 {
-	struct http_response resp;
+	cJSON *root;
+	const char *error, *message;
+	int yes;
+
+	if (resp->status != 404)
+		return 0;
+	root = api_parse(resp->body, resp->len);
+	error = string_field(root, "error");
+	message = string_field(root, "message");
+	yes = error && strcmp(error, "Not Found") == 0 && message &&
+	      strncmp(message, "Route ", 6) == 0;
+	cJSON_Delete(root);
+	return yes;
+}
+
+/* "project 'P', environment 'E', path '/x'" for messages, sanitized. */
+static void describe_where(const struct config *cfg, const char *path,
+			   char *buf, size_t n)
+{
+	snprintf(buf, n, "project '%s', environment '%s', path '%s'",
+		 cfg->project_id, cfg->environment, path);
+	log_sanitize(buf, n, buf, strlen(buf));
+}
+
+/* GET one path's list (switching to v3 when v4 is missing) and merge it. */
+static int fetch_path(struct http *h, const struct config *cfg,
+		      const char *token, struct list_query *q,
+		      struct kvset *out)
+{
+	struct http_response resp = { 0 };
 	char err[512], where[512];
-	char *url = list_url(h, cfg);
+	char *url = NULL;
 	int rc = -1;
 
-	snprintf(where, sizeof where, "project '%s', environment '%s', path "
-		 "'%s'", cfg->project_id, cfg->environment, cfg->secret_path);
-	log_sanitize(where, sizeof where, where, strlen(where));
-	if (!url) {
-		log_error("unable to list secrets: out of memory");
-		return -1;
-	}
-	if (http_request(h, url, token, NULL, &resp, err, sizeof err) != 0) {
-		log_error("unable to list secrets of %s: %s", where, err);
+	describe_where(cfg, q->path, where, sizeof where);
+	for (;;) {
+		url = list_url(h, cfg, q);
+		if (!url) {
+			log_error("unable to list secrets: out of memory");
+			return -1;
+		}
+		if (http_request(h, url, token, NULL, &resp, err,
+				 sizeof err) != 0) {
+			log_error("unable to list secrets of %s: %s", where,
+				  err);
+			free(url);
+			return -1;
+		}
+		if (q->v3 || !route_not_found(&resp))
+			break;
+		q->v3 = 1;	/* an older server: v3 from now on */
+		http_response_free(&resp);
 		free(url);
-		return -1;
 	}
 	if (resp.status != 200) {
 		api_describe_error(&resp, err, sizeof err);
 		log_error("unable to list secrets of %s: %s; %s", where, err,
 			  list_hint(resp.status));
-	} else if (secrets_parse(resp.body, resp.len, out, err,
+	} else if (secrets_parse(resp.body, resp.len, q->path, out, err,
 				 sizeof err) != 0) {
 		log_error("unable to read the secrets of %s: %s", where, err);
+	} else if (out->count == 0 && !cfg->allow_empty) {
+		log_error("no secrets in %s: Infisical answers an unknown "
+			  "environment or path with an empty list; check "
+			  "INFISICAL_ENVIRONMENT and INFISICAL_SECRET_PATH, or"
+			  " set INFX_ALLOW_EMPTY=true", where);
 	} else {
 		rc = 0;
 	}
 	http_response_free(&resp);
 	free(url);
 	return rc;
+}
+
+/* Warn about (or, strict, refuse) values still holding ${...}. */
+static int check_references(const struct config *cfg,
+			    const struct kvset *secrets)
+{
+	size_t i;
+
+	if (!cfg->expand)
+		return 0;
+	for (i = 0; i < secrets->count; i++) {
+		const struct kv *e = &secrets->items[i];
+		char name[128];
+
+		if (!secrets_has_reference(e->value, e->value_len))
+			continue;
+		log_sanitize(name, sizeof name, e->name, e->name_len);
+		if (cfg->strict) {
+			log_error("secret '%s' still holds a ${...} reference "
+				  "after expansion (to a missing or empty "
+				  "secret); fix it in Infisical or drop "
+				  "--strict", name);
+			return -1;
+		}
+		log_warn("secret '%s' still holds a ${...} reference after "
+			 "expansion: the referenced secret is missing or empty",
+			 name);
+	}
+	return 0;
+}
+
+int secrets_fetch(struct http *h, const struct config *cfg,
+		  const char *token, struct kvset *out)
+{
+	struct list_query q = { 0 };
+	size_t i, j;
+
+	for (i = 0; i < cfg->paths.n; i++) {
+		struct kvset one;
+		int rc;
+
+		kvset_init(&one);
+		q.path = cfg->paths.v[i];
+		rc = fetch_path(h, cfg, token, &q, &one);
+		/* A later path wins over an earlier one. */
+		for (j = 0; rc == 0 && j < one.count; j++) {
+			const struct kv *e = &one.items[j];
+
+			if (kvset_put(out, e->name, e->name_len, e->value,
+				      e->value_len, e->source,
+				      KV_REPLACE) < 0) {
+				log_error("unable to merge secrets: out of "
+					  "memory");
+				rc = -1;
+			}
+		}
+		kvset_free(&one);
+		if (rc != 0)
+			return -1;
+	}
+	return check_references(cfg, out);
 }

@@ -3,7 +3,7 @@
 
 Python 3 standard library only.  It answers the routes infx-exec uses the way an
 unmodified Infisical backend does: the captured responses in
-/work/shared/reference/infisical-samples/ are the yardstick (same status codes,
+../shared/reference/infisical-samples/ are the yardstick (same status codes,
 same JSON field order, compact JSON bodies, ``etag`` = base64(sha1(body)) so the
 bytes, Content-Length and ETag of a sample can be reproduced exactly).
 

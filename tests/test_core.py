@@ -34,13 +34,14 @@ def test_server_sees_one_login_then_one_list(shim, server):
     reqs = secret_requests(server)
     assert [(r["method"], r["path"]) for r in reqs] == [
         ("POST", "/api/v1/auth/universal-auth/login"),
-        ("GET", "/api/v3/secrets/raw"),
+        ("GET", "/api/v4/secrets"),
     ]
     assert reqs[0]["body"] == {"clientId": MEMBER["id"],
                                "clientSecret": MEMBER["secret"]}
     assert reqs[1]["query"] == {
-        "workspaceId": [PROJECT], "environment": ["dev"],
+        "projectId": [PROJECT], "environment": ["dev"],
         "secretPath": ["/"], "include_imports": ["true"],
+        "includeImports": ["true"], "recursive": ["false"],
         "expandSecretReferences": ["true"]}
     auth = reqs[1]["headers"]["authorization"]
     assert auth.startswith("Bearer ") and len(auth) > 20
@@ -117,7 +118,7 @@ def test_access_token_skips_login(shim, server):
     p = run(shim, ENV0, env)
     assert p.returncode == 0, p.stderr
     reqs = secret_requests(server)
-    assert [r["path"] for r in reqs] == ["/api/v3/secrets/raw"]
+    assert [r["path"] for r in reqs] == ["/api/v4/secrets"]
     assert reqs[0]["headers"]["authorization"] == "Bearer " + STATIC_TOKEN
     got = child_env(p.stdout)
     assert b"INFISICAL_TOKEN" not in got
@@ -170,8 +171,8 @@ def test_credential_and_its_file_both_set(shim, server, tmp_path):
 
 @pytest.mark.parametrize("content, why", [
     (None, b"No such file or directory"),
-    ("", b"is empty"),
-    ("\n", b"is empty"),
+    ("", b": empty"),
+    ("\n", b": empty"),
 ])
 def test_bad_credential_file(shim, server, tmp_path, content, why):
     path = tmp_path / "secret"
@@ -182,7 +183,8 @@ def test_bad_credential_file(shim, server, tmp_path, content, why):
     p = run(shim, ENV0, env)
     assert p.returncode == 125
     assert p.stderr.startswith(
-        b"infx-exec: unable to open " if content is None else b"infx-exec: ")
+        b"infx-exec: unable to open " if content is None else
+        b"infx-exec: unable to read ")
     assert b"INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE" in p.stderr
     assert str(path).encode() in p.stderr and why in p.stderr
     assert p.stderr.count(b"\n") == 1
@@ -213,7 +215,10 @@ def test_missing_configuration(shim, server, unset, message, tmp_path):
 def test_token_and_universal_auth_is_ambiguous(shim, server):
     p = run(shim, ENV0, base_env(server, INFISICAL_TOKEN=STATIC_TOKEN))
     assert p.returncode == 125
-    assert b"both universal auth credentials and INFISICAL_TOKEN" in p.stderr
+    assert p.stderr == (
+        b"infx-exec: credentials of several auth methods are set "
+        b"(universal-auth, token); unset the others or choose one with "
+        b"INFISICAL_AUTH_METHOD\n")
     assert server.requests == []
 
 
@@ -223,7 +228,7 @@ def test_auth_method_chooses(shim, server):
     p = run(shim, ENV0, env)
     assert p.returncode == 0, p.stderr
     assert [r["path"] for r in secret_requests(server)] == \
-        ["/api/v3/secrets/raw"]
+        ["/api/v4/secrets"]
     p = run(shim, ["--auth-method", "universal-auth"] + ENV0, env)
     assert p.returncode == 0, p.stderr
     assert secret_requests(server)[1]["path"] == \
@@ -495,7 +500,8 @@ def test_command_found_through_the_commands_path(shim, data, server,
     data["projects"][PROJECT]["environments"]["dev"]["folders"]["/p"] = {
         "secrets": {"PATH": f"{tool.parent}:{BASE_PATH}"}}
     p = run(shim, ["--", "mytool"],
-            base_env(server, INFISICAL_SECRET_PATH="/p"))
+            base_env(server, INFISICAL_SECRET_PATH="/p",
+                     INFX_ALLOW_RESERVED="PATH"))
     assert p.returncode == 0, p.stderr
     assert p.stdout == b"mytool ran\n"
 

@@ -88,15 +88,15 @@ static void merge_own_over_imports_last_import_wins(void **state)
 
 	(void)state;
 	kvset_init(&s);
-	assert_int_equal(secrets_parse(json, strlen(json), &s, err,
+	assert_int_equal(secrets_parse(json, strlen(json), "/", &s, err,
 				       sizeof err), 0);
 	assert_string_equal(value_of(&s, "OWN"), "own");
 	assert_string_equal(value_of(&s, "SHARED"), "own");
 	assert_string_equal(value_of(&s, "BOTH"), "last");
 	assert_string_equal(value_of(&s, "ONLY_FIRST"), "1");
 	assert_string_equal(value_of(&s, "ONLY_LAST"), "2");
-	assert_string_equal(kvset_get(&s, "OWN", 3)->source, "path");
-	assert_string_equal(kvset_get(&s, "BOTH", 4)->source, "import");
+	assert_string_equal(kvset_get(&s, "OWN", 3)->source, "/");
+	assert_string_equal(kvset_get(&s, "BOTH", 4)->source, "import ?:?");
 	assert_int_equal(s.count, 5);
 	kvset_free(&s);
 }
@@ -123,7 +123,8 @@ static void merge_rejects_bad_answers(void **state)
 		char err[256] = "";
 
 		kvset_init(&s);
-		assert_int_equal(secrets_parse(bad[i], strlen(bad[i]), &s, err,
+		assert_int_equal(secrets_parse(bad[i], strlen(bad[i]), "/", &s,
+					       err,
 					       sizeof err), -1);
 		assert_true(err[0] != '\0');
 		assert_null(strstr(err, "x"));	/* no value in the reason */
@@ -140,7 +141,7 @@ static void merge_escaped_backslash_before_u0000_is_text(void **state)
 
 	(void)state;
 	kvset_init(&s);
-	assert_int_equal(secrets_parse(json, strlen(json), &s, err,
+	assert_int_equal(secrets_parse(json, strlen(json), "/", &s, err,
 				       sizeof err), 0);
 	assert_string_equal(value_of(&s, "A"), "\\u0000");
 	kvset_free(&s);
@@ -179,6 +180,7 @@ static void environment_drops_credentials_and_secrets_win(void **state)
 		"INFISICAL_TOKENX=kept", "NOEQUALS", "PATH=/second", NULL
 	};
 	char **inherited = env_copy(list);
+	struct config cfg = { 0 };
 	struct kvset secrets;
 	char **envp;
 
@@ -186,7 +188,7 @@ static void environment_drops_credentials_and_secrets_win(void **state)
 	kvset_init(&secrets);
 	kvset_put(&secrets, "NEW", 3, "a\nb", 3, "path", KV_KEEP);
 	kvset_put(&secrets, "API_KEY", 7, "new", 3, "path", KV_KEEP);
-	envp = environment_build(inherited, &secrets);
+	envp = environment_build(inherited, &secrets, &cfg, NULL, NULL);
 	assert_non_null(envp);
 	assert_string_equal(envp[0], "PATH=/bin");
 	assert_string_equal(envp[1], "API_KEY=new");
@@ -202,16 +204,17 @@ static void environment_refuses_bad_names(void **state)
 {
 	static const char *const list[] = { "PATH=/bin", NULL };
 	char **inherited = env_copy(list);
+	struct config cfg = { 0 };
 	struct kvset secrets;
 
 	(void)state;
 	kvset_init(&secrets);
 	kvset_put(&secrets, "A=B", 3, "v", 1, "path", KV_KEEP);
-	assert_null(environment_build(inherited, &secrets));
+	assert_null(environment_build(inherited, &secrets, &cfg, NULL, NULL));
 	kvset_free(&secrets);
 	kvset_init(&secrets);
 	kvset_put(&secrets, "", 0, "v", 1, "path", KV_KEEP);
-	assert_null(environment_build(inherited, &secrets));
+	assert_null(environment_build(inherited, &secrets, &cfg, NULL, NULL));
 	kvset_free(&secrets);
 	env_copy_free(inherited);
 }
