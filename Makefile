@@ -36,7 +36,11 @@ DEPS_PREFIX = $(shell cat build/deps.prefix)
 CA_BUNDLE ?= /etc/ssl/certs/ca-certificates.crt
 
 STATIC_OBJS := $(SRCS:src/%.c=build/static/%.o) build/static/ca_bundle.o
-STATIC_LIBS = -L$(DEPS_PREFIX)/lib -lcurl -lssl -lcrypto -lcjson -lpthread
+# Order matters: libcurl needs libssl, which needs libcrypto. musl's libc
+# holds pthread and dl. --gc-sections drops unused code (the libraries are
+# built with -ffunction-sections).
+STATIC_LIBS = -L$(DEPS_PREFIX)/lib -lcurl -lssl -lcrypto -lcjson
+STATIC_CFLAGS := -ffunction-sections -fdata-sections
 
 DEV_OBJS := $(SRCS:src/%.c=build/dev/%.o) build/dev/ca_bundle.o
 DEV_PKGS := libcurl libcjson
@@ -63,7 +67,7 @@ build/gen/ca_bundle.c: $(CA_BUNDLE) scripts/embed-ca.sh
 	scripts/embed-ca.sh $(CA_BUNDLE) > $@
 
 build/static/ca_bundle.o: build/gen/ca_bundle.c build/deps.prefix
-	$(MUSL_CC) $(OUR_CFLAGS) -Isrc -c $< -o $@
+	$(MUSL_CC) $(OUR_CFLAGS) $(STATIC_CFLAGS) -Isrc -c $< -o $@
 
 build/dev/ca_bundle.o: build/gen/ca_bundle.c
 	@mkdir -p $(@D)
@@ -71,11 +75,12 @@ build/dev/ca_bundle.o: build/gen/ca_bundle.c
 
 build/static/%.o: src/%.c build/deps.prefix
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(OUR_CFLAGS) -I$(DEPS_PREFIX)/include $(CPPFLAGS) \
-		$(CFLAGS) -c $< -o $@
+	$(MUSL_CC) $(OUR_CFLAGS) $(STATIC_CFLAGS) -I$(DEPS_PREFIX)/include \
+		$(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
 build/infx-exec: $(STATIC_OBJS)
-	$(MUSL_CC) -static -s -o $@ $(STATIC_OBJS) $(STATIC_LIBS) $(LDFLAGS)
+	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $(STATIC_OBJS) \
+		$(STATIC_LIBS) $(LDFLAGS)
 
 build/dev/%.o: src/%.c
 	@mkdir -p $(@D)

@@ -5,7 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+#include <sys/resource.h>
 
 /* The kernel's limit on one argv or envp string, NUL included
  * (MAX_ARG_STRLEN = 32 pages in linux/binfmts.h). */
@@ -162,10 +162,28 @@ static int check_required(const struct kvset *env, const struct config *cfg)
 	return 0;
 }
 
+/*
+ * What execve(2) accepts for argv and envp together, as Linux computes it
+ * (fs/exec.c): a quarter of the stack limit, at most 6 MiB (3/4 of
+ * _STK_LIM), at least 128 KiB. musl's sysconf(_SC_ARG_MAX) answers a
+ * constant, so the rule is applied here.
+ */
+static size_t arg_limit(void)
+{
+	const size_t floor = 32 * 4096, ceiling = 6 * 1024 * 1024;
+	struct rlimit rl;
+	size_t limit = ceiling;
+
+	if (getrlimit(RLIMIT_STACK, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY &&
+	    rl.rlim_cur / 4 < ceiling)
+		limit = (size_t)(rl.rlim_cur / 4);
+	return limit < floor ? floor : limit;
+}
+
 /* execve(2) limits: one string, and everything together (E2BIG). */
 static int check_sizes(const struct kvset *env, char **argv)
 {
-	long arg_max = sysconf(_SC_ARG_MAX);
+	size_t arg_max = arg_limit();
 	size_t total = 0, i;
 	char safe[128];
 
@@ -185,9 +203,9 @@ static int check_sizes(const struct kvset *env, char **argv)
 	}
 	for (; argv && *argv; argv++)
 		total += strlen(*argv) + 1 + sizeof(char *);
-	if (arg_max > 0 && total > (size_t)arg_max) {
+	if (total > arg_max) {
 		log_error("the environment and arguments take %zu bytes, more "
-			  "than the %ld the kernel allows (ARG_MAX)", total,
+			  "than the %zu the kernel allows (ARG_MAX)", total,
 			  arg_max);
 		return -1;
 	}

@@ -341,13 +341,13 @@ static int check_references(const struct config *cfg,
 		log_sanitize(name, sizeof name, e->name, e->name_len);
 		if (cfg->strict) {
 			log_error("secret '%s' still holds a ${...} reference "
-				  "after expansion (to a missing or empty "
-				  "secret); fix it in Infisical or drop "
+				  "after expansion (a missing or empty secret, "
+				  "or a cycle); fix it in Infisical or drop "
 				  "--strict", name);
 			return -1;
 		}
 		log_warn("secret '%s' still holds a ${...} reference after "
-			 "expansion: the referenced secret is missing or empty",
+			 "expansion: a missing or empty secret, or a cycle",
 			 name);
 	}
 	return 0;

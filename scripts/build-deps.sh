@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# Build static musl libraries of OpenSSL 3, libcurl and cJSON from Debian's
+# source packages (with Debian's security patches) into a private prefix.
+#
+#   scripts/build-deps.sh                 build if needed; last stdout line = prefix
+#   scripts/build-deps.sh --print-prefix  print the prefix only if already built
+#   scripts/build-deps.sh --refresh       re-read the archive's source lists first
+#
+# Cache: ${INFX_DEPS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/infx-exec}. The prefix
+# is named after the three source versions and a hash of this script, so it is
+# reused while both stay the same. Everything but the prefix goes to stderr.
+set -euo pipefail
+
+self=$(readlink -f "${BASH_SOURCE[0]}")
+cache=${INFX_DEPS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/infx-exec}
+refresh_days=${INFX_DEPS_REFRESH_DAYS:-7}   # how long source lists count as fresh
+pkgs=(openssl curl cjson)
+
+log() { echo "build-deps: $*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+mode=build refresh=0
+for arg in "$@"; do
+    case $arg in
+        --print-prefix) mode=print ;;
+        --refresh) refresh=1 ;;
+        *) die "usage: $0 [--print-prefix] [--refresh]" ;;
+    esac
+done
+
+mkdir -p "$cache"
+cache=$(cd "$cache" && pwd -P)
+srclist=$cache/sources.sources
+lists=$cache/lists
+unavailable=$cache/unavailable   # "pkg=version" listed but not downloadable
+# A private apt state: the system's lists and caches are never touched.
+apt_opts=(-o "Dir::Etc::SourceList=$srclist" -o Dir::Etc::SourceParts=/dev/null
+          -o "Dir::State::Lists=$lists" -o "Dir::Cache=$cache/apt-cache"
+          -o APT::Sandbox::User=root -o Acquire::Retries=1 -q)
+
+# Write deb-src stanzas for Debian's own archive, derived from the machine's
+# apt sources (deb822 *.sources and one-line *.list), so that no mirror is
+# named here. Kept: suites named after this release's codename, signed by
+# Debian's archive keyring (or by the system trust store, old-style entries).
+derive_sources() {
+    local codename files=() f
+    # shellcheck source=/dev/null
+    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+    [ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
+    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
+             /etc/apt/sources.list.d/*.sources; do
+        [ -f "$f" ] && files+=("$f")
+    done
+    [ ${#files[@]} -gt 0 ] || die "no apt source files found"
+    awk -v codename="$codename" '
+    function emit(uris, suites, comps, signedby,   n, s, i, keep, st) {
+        n = split(suites, s, /[ \t]+/); keep = ""
+        for (i = 1; i <= n; i++)
+            if (s[i] == codename || index(s[i], codename "-") == 1 || index(s[i], codename "/") == 1)
+                keep = keep (keep == "" ? "" : " ") s[i]
+        if (keep == "" || uris == "" || comps == "") return
+        if (signedby != "" && signedby !~ /^\/[^ \t\n]*debian-archive[^ \t\n]*$/) return
+        st = "Types: deb-src\nURIs: " uris "\nSuites: " keep "\nComponents: " comps
+        if (signedby != "") st = st "\nSigned-By: " signedby
+        if (!(st in seen)) { seen[st] = 1; print st "\n" }
+    }
+    function trim(x) { gsub(/^[ \t]+|[ \t]+$/, "", x); return x }
+    function flush() {
+        if (f["types"] ~ /(^|[ \t])deb($|[ \t])/ && tolower(f["enabled"]) != "no")
+            emit(f["uris"], f["suites"], f["components"], f["signed-by"])
+        delete f; key = ""
+    }
+    FNR == 1 { flush(); deb822 = (FILENAME ~ /\.sources$/) }
+    deb822 && /^[ \t]*#/ { next }
+    deb822 && /^[ \t]*$/ { flush(); next }
+    deb822 && /^[ \t]/   { if (key != "") f[key] = f[key] "\n" $0; next }
+    deb822 { i = index($0, ":"); key = tolower(substr($0, 1, i - 1)); f[key] = trim(substr($0, i + 1)); next }
+    {   # one-line format: deb [opt=value ...] uri suite component...
+        sub(/#.*/, ""); if ($1 != "deb") next
+        line = $0; opts = ""
+        if (match(line, /\[[^]]*\]/)) {
+            opts = substr(line, RSTART + 1, RLENGTH - 2)
+            line = substr(line, 1, RSTART - 1) substr(line, RSTART + RLENGTH)
+        }
+        n = split(trim(line), w, /[ \t]+/); comps = ""
+        for (i = 4; i <= n; i++) comps = comps (comps == "" ? "" : " ") w[i]
+        sb = ""; m = split(opts, o, /[ \t]+/)
+        for (i = 1; i <= m; i++) if (o[i] ~ /^signed-by=/) sb = substr(o[i], 11)
+        emit(w[2], w[3], comps, sb)
+    }
+    END { flush() }' "${files[@]}"
+}
+
+# Newest-first source versions of a package, minus those known not to download.
+versions() {
+    local vs=() i j t
+    mapfile -t vs < <(apt-cache "${apt_opts[@]}" showsrc --only-source "$1" 2>/dev/null |
+                      awk '/^Version:/ { print $2 }' | sort -u)
+    for ((i = 0; i < ${#vs[@]}; i++)); do
+        for ((j = i + 1; j < ${#vs[@]}; j++)); do
+            if dpkg --compare-versions "${vs[j]}" gt "${vs[i]}"; then
+                t=${vs[i]} vs[i]=${vs[j]} vs[j]=$t
+            fi
+        done
+    done
+    for t in "${vs[@]}"; do
+        grep -qxF "$1=$t" "$unavailable" 2>/dev/null || echo "$t"
+    done
+}
+
+# prefix_for VERSION... (in the order of $pkgs)
+prefix_for() {
+    local name=deps i
+    for i in "${!pkgs[@]}"; do name+="-${pkgs[i]}_${1}"; shift; done
+    echo "$cache/${name//:/_}-$(sha256sum "$self" | cut -c1-8)"
+}
+
+expected_prefix() {
+    local p v vs=()
+    for p in "${pkgs[@]}"; do
+        v=$(versions "$p" | head -n1)
+        [ -n "$v" ] || return 1
+        vs+=("$v")
+    done
+    prefix_for "${vs[@]}"
+}
+
+if [ "$mode" = print ]; then
+    prefix=$(expected_prefix) && [ -d "$prefix" ] || exit 1
+    echo "$prefix"
+    exit 0
+fi
+
+# One build at a time per cache (parallel make jobs may all call us).
+exec 9>"$cache/lock"
+flock 9
+
+derive_sources > "$srclist.new"
+[ -s "$srclist.new" ] || die "no Debian entries found in the apt sources"
+cmp -s "$srclist.new" "$srclist" || refresh=1
+mv "$srclist.new" "$srclist"
+if [ ! -e "$cache/lists.stamp" ] ||
+   [ -z "$(find "$cache/lists.stamp" -mtime "-$refresh_days")" ]; then
+    refresh=1
+fi
+if [ "$refresh" = 1 ]; then
+    log "updating source lists"
+    mkdir -p "$lists/partial" "$cache/apt-cache/archives/partial"
+    if apt-get "${apt_opts[@]}" update >"$cache/update.log" 2>&1; then
+        touch "$cache/lists.stamp"
+        : >"$unavailable"
+    elif [ -e "$cache/lists.stamp" ]; then
+        log "warning: apt-get update failed, using the previous lists (see $cache/update.log)"
+    else
+        tail -n 40 "$cache/update.log" >&2
+        die "apt-get update failed"
+    fi
+fi
+
+prefix=$(expected_prefix) || die "source package(s) not found in the lists"
+if [ -d "$prefix" ]; then
+    log "up to date"
+    echo "$prefix"
+    exit 0
+fi
+
+# Leftovers of failed builds (kept for inspection) go now that we hold the lock.
+rm -rf "$cache"/build.*
+tmp=$(mktemp -d "$cache/build.XXXXXX")
+on_exit() {
+    if [ "$1" -eq 0 ]; then rm -rf "$tmp"; else log "build dir kept: $tmp"; fi
+}
+trap 'on_exit $?' EXIT
+logs=$tmp/logs
+mkdir -p "$logs"
+
+# Run a step quietly; on failure show the end of its log.
+step() {
+    local name=$1; shift
+    log "$name"
+    if ! "$@" >"$logs/$name.log" 2>&1; then
+        tail -n 40 "$logs/$name.log" >&2
+        die "step '$name' failed (log: $logs/$name.log)"
+    fi
+}
+
+# apt-get source (= download + dpkg-source -x, i.e. with Debian's patches).
+# A mirror may list a version whose files it does not serve (seen with the
+# security archive): remember the 404 and fall back to the next version.
+fetch() {
+    local pkg=$1 v
+    mkdir -p "$tmp/src/$pkg"
+    for v in $(versions "$pkg"); do
+        if (cd "$tmp/src/$pkg" && apt-get "${apt_opts[@]}" source "$pkg=$v") \
+               >"$logs/fetch-$pkg.log" 2>&1; then
+            echo "$v"
+            return 0
+        fi
+        grep -q ' 404 ' "$logs/fetch-$pkg.log" || break
+        log "warning: $pkg $v is listed but not downloadable, trying an older version"
+        echo "$pkg=$v" >>"$unavailable"
+        rm -rf "${tmp:?}/src/$pkg"/*
+    done
+    tail -n 40 "$logs/fetch-$pkg.log" >&2
+    die "could not fetch source package $pkg"
+}
+got=()
+for p in "${pkgs[@]}"; do
+    log "fetching $p"
+    v=$(fetch "$p")
+    got+=("$v")
+done
+prefix=$(prefix_for "${got[@]}")
+if [ -d "$prefix" ]; then echo "$prefix"; exit 0; fi
+log "building $prefix"
+
+# Install with DESTDIR so that paths baked in (.pc files, OpenSSL's
+# MODULESDIR) are the final ones; the finished tree is renamed into place.
+stage=$tmp/stage
+dest=$stage$prefix
+jobs=$(nproc 2>/dev/null || echo 2)
+export CC=musl-gcc
+# Sections let the final static link drop what infx-exec never calls.
+export CFLAGS="-O2 -ffunction-sections -fdata-sections"
+command -v musl-gcc >/dev/null || die "musl-gcc missing: scripts/install-deps.sh build"
+
+# --- OpenSSL ---------------------------------------------------------------
+# musl ships no kernel headers and OpenSSL includes <linux/mman.h> & co.
+# Expose only the kernel's own header dirs, after musl's (-idirafter): adding
+# the glibc multiarch dir would let glibc headers shadow musl's. The dir is
+# outside $tmp because OpenSSL bakes its compiler flags into libcrypto.
+kh=$cache/kernel-headers
+multiarch=$(gcc -print-multiarch)
+mkdir -p "$kh"
+ln -sfn /usr/include/linux "$kh/linux"
+ln -sfn /usr/include/asm-generic "$kh/asm-generic"
+ln -sfn "/usr/include/$multiarch/asm" "$kh/asm"
+case $(dpkg --print-architecture) in
+    amd64) target=linux-x86_64 ;;
+    arm64) target=linux-aarch64 ;;
+    *) die "unsupported architecture $(dpkg --print-architecture)" ;;
+esac
+cd "$tmp"/src/openssl/openssl-*/
+# OpenSSL embeds a "built on" date; use the package's, for reproducible output.
+SOURCE_DATE_EPOCH=$(dpkg-parsechangelog -STimestamp)
+export SOURCE_DATE_EPOCH
+# openssldir=/etc/ssl: the default CA locations are the standard system ones.
+# Dropped: everything a static TLS 1.2/1.3 client never loads or negotiates.
+step openssl-configure ./Configure "$target" --prefix="$prefix" --libdir=lib \
+    --openssldir=/etc/ssl no-shared no-tests no-module no-engine no-dso \
+    no-legacy no-ui-console no-srp no-comp no-ssl3 no-dtls no-srtp no-sctp \
+    no-cms no-cmp no-ts no-ct no-nextprotoneg no-idea no-seed no-mdc2 \
+    no-whirlpool no-rc5 no-md2 no-sm2 no-sm3 no-sm4 no-gost \
+    -idirafter "$kh"
+step openssl-build make -j"$jobs" build_libs
+step openssl-install make install_dev DESTDIR="$stage"
+mkdir -p "$dest/share/licenses/openssl"
+cp LICENSE.txt "$dest/share/licenses/openssl/"
+
+# --- curl --------------------------------------------------------------------
+cd "$tmp"/src/curl/curl-*/
+# Debian's last two patches turn the tree into the gnutls / nss flavours of
+# libcurl (debian/rules pops them for the OpenSSL build); undo them here too.
+for p in 99_nss 90_gnutls; do
+    if grep -qx "$p.patch" .pc/applied-patches 2>/dev/null; then
+        step "curl-unpatch-$p" patch -R -p1 -i "debian/patches/$p.patch"
+    fi
+done
+# Only the stage's OpenSSL may be found: the host's pkg-config dirs would pull
+# in glibc builds of zlib, nghttp2, libpsl, ...
+export PKG_CONFIG_LIBDIR=$dest/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$stage
+step curl-configure ./configure --prefix="$prefix" --disable-shared --enable-static \
+    --with-openssl="$dest" --disable-openssl-auto-load-config \
+    --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --with-ca-path=/etc/ssl/certs \
+    --enable-threaded-resolver --disable-dependency-tracking \
+    --enable-http --disable-ftp --disable-file --disable-ldap --disable-ldaps \
+    --disable-rtsp --disable-dict --disable-telnet --disable-tftp --disable-pop3 \
+    --disable-imap --disable-smb --disable-smtp --disable-gopher --disable-mqtt \
+    --disable-manual --disable-ntlm --disable-ntlm-wb --disable-tls-srp \
+    --disable-doh --disable-netrc --disable-mime --disable-alt-svc \
+    --disable-progress-meter --disable-websockets \
+    --without-zlib --without-brotli --without-zstd --without-libpsl \
+    --without-libidn2 --without-nghttp2 --without-nghttp3 --without-ngtcp2 \
+    --without-librtmp --without-libssh2 --without-libssh --without-wolfssh \
+    --without-gssapi --without-libgsasl --without-hyper --without-quiche \
+    --without-msh3 --without-zsh-functions-dir --without-fish-functions-dir
+step curl-build make -j"$jobs" -C lib
+step curl-install sh -c "make -C lib install DESTDIR='$stage' &&
+    make -C include install DESTDIR='$stage' &&
+    make install-pkgconfigDATA DESTDIR='$stage'"
+mkdir -p "$dest/share/licenses/curl"
+cp COPYING "$dest/share/licenses/curl/"
+unset PKG_CONFIG_LIBDIR PKG_CONFIG_SYSROOT_DIR
+
+# --- cJSON -------------------------------------------------------------------
+cd "$tmp"/src/cjson/cjson-*/
+# Server responses are shallow; a low nesting limit bounds parser recursion.
+step cjson-build sh -c "$CC $CFLAGS -DCJSON_NESTING_LIMIT=64 -c cJSON.c -o cJSON.o &&
+    ar rcs libcjson.a cJSON.o"
+install -D -m644 libcjson.a "$dest/lib/libcjson.a"
+# Same include path as Debian's libcjson-dev: #include <cjson/cJSON.h>
+install -D -m644 cJSON.h "$dest/include/cjson/cJSON.h"
+install -D -m644 LICENSE "$dest/share/licenses/cjson/LICENSE"
+cat >"$dest/lib/pkgconfig/libcjson.pc" <<EOF
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: libcjson
+Description: Ultralightweight JSON parser in ANSI C (static, musl)
+Version: ${got[2]%%-*}
+Libs: -L\${libdir} -lcjson
+Cflags: -I\${includedir} -I\${includedir}/cjson
+EOF
+
+# libtool archives only matter for shared linking, and they hold stage paths.
+rm -f "$dest"/lib/*.la
+# A build path leaking into an installed text file would break once $tmp goes.
+if grep -rlI -- "$tmp" "$dest" >&2; then die "build paths leaked into the files above"; fi
+mv -T "$dest" "$prefix"
+log "done"
+echo "$prefix"
