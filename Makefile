@@ -1,9 +1,11 @@
 # infx-exec - see README.md.
 #
+#   make demo       install what is missing, build, and run the main job
+#                   against the bundled local Infisical server
+#   make check      install what is missing, build both binaries, run the
+#                   unit tests and the integration suite against both
 #   make            the release binary: static, musl, build/infx-exec
 #   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
-#   make check      unit tests + the integration suite against both builds
-#   make demo       the main job against the bundled local Infisical server
 #   make install    build/infx-exec -> $(DESTDIR)$(BINDIR)
 #
 # Our flags come first; CFLAGS, CPPFLAGS and LDFLAGS given by the user are
@@ -47,7 +49,8 @@ DEV_PKGS := libcurl libcjson
 DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
 .DELETE_ON_ERROR:
-.PHONY: all static dev check unit integration demo install uninstall clean deps
+.PHONY: all static dev check unit integration demo install uninstall clean \
+	deps packages
 
 all: static
 static: build/infx-exec
@@ -109,10 +112,20 @@ integration: build/dev/infx-exec build/infx-exec
 	INFX_BINARIES="build/dev/infx-exec build/infx-exec" \
 		$(PYTHON) -m pytest -q tests
 
-check: unit integration
+# The entry points of README: each installs the Debian packages it needs
+# first (a no-op when they are there), then builds in a second make, so
+# that nothing is compiled before its compiler exists.
+check:
+	scripts/install-deps.sh all
+	$(MAKE) unit integration
 
-demo: build/infx-exec
+demo:
+	scripts/install-deps.sh build test
+	$(MAKE) build/infx-exec
 	scripts/demo.sh build/infx-exec
+
+packages:
+	scripts/install-deps.sh all
 
 install: build/infx-exec
 	install -d $(DESTDIR)$(BINDIR)
