@@ -3,9 +3,51 @@
 
 #include "log.h"
 
+#include "signals.h"
+
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define BACKOFF_BASE_MS 250L
+#define BACKOFF_CAP_MS 5000L
+
+/* Each block carries its size in a header as wide as the strictest
+ * alignment, so the pointer handed to cJSON stays aligned. */
+#define HEADER sizeof(max_align_t)
+
+static void *wiping_malloc(size_t n)
+{
+	char *p = n <= (size_t)-1 - HEADER ? malloc(n + HEADER) : NULL;
+
+	if (!p)
+		return NULL;
+	memcpy(p, &n, sizeof n);
+	return p + HEADER;
+}
+
+static void wiping_free(void *ptr)
+{
+	char *p;
+	size_t n;
+
+	if (!ptr)
+		return;
+	p = (char *)ptr - HEADER;
+	memcpy(&n, p, sizeof n);
+	explicit_bzero(ptr, n);
+	free(p);
+}
+
+void api_init(void)
+{
+	cJSON_Hooks hooks = { wiping_malloc, wiping_free };
+
+	cJSON_InitHooks(&hooks);
+}
 
 cJSON *api_parse(const char *text, size_t len)
 {
@@ -49,6 +91,22 @@ static void describe_issues(const cJSON *issues, char *buf, size_t len)
 	}
 }
 
+int api_error_is(const struct http_response *resp, long status,
+		 const char *error)
+{
+	cJSON *root;
+	const cJSON *e;
+	int yes;
+
+	if (resp->status != status)
+		return 0;
+	root = api_parse(resp->body, resp->len);
+	e = cJSON_GetObjectItemCaseSensitive(root, "error");
+	yes = cJSON_IsString(e) && strcmp(e->valuestring, error) == 0;
+	cJSON_Delete(root);
+	return yes;
+}
+
 void api_describe_error(const struct http_response *resp, char *buf,
 			size_t len)
 {
@@ -76,4 +134,80 @@ void api_describe_error(const struct http_response *resp, char *buf,
 	else
 		snprintf(buf, len, "HTTP %ld", resp->status);
 	cJSON_Delete(root);
+}
+
+/* Full jitter (AWS architecture blog, "Exponential Backoff And Jitter"):
+ * uniform in [0, min(cap, base * 2^attempt)], with a small floor. */
+static long backoff_ms(int attempt)
+{
+	static int seeded;
+	long ceiling = BACKOFF_BASE_MS << (attempt < 5 ? attempt : 5);
+
+	if (!seeded) {
+		srandom((unsigned)http_now_ms() ^ (unsigned)getpid());
+		seeded = 1;
+	}
+	if (ceiling > BACKOFF_CAP_MS)
+		ceiling = BACKOFF_CAP_MS;
+	return 50 + random() % ceiling;
+}
+
+static int retryable_status(long status, int *seen_500)
+{
+	if (status == 500)
+		return (*seen_500)++ == 0;
+	return status == 429 || status == 502 || status == 503 ||
+	       status == 504;
+}
+
+enum api_status api_request(struct http *h, const char *url,
+			    const char *bearer, const char *body,
+			    struct http_response *resp, char *err,
+			    size_t errlen)
+{
+	int attempt, seen_500 = 0;
+
+	for (attempt = 0;; attempt++) {
+		long long start = http_now_ms(), left;
+		enum http_result r = http_request(h, url, bearer, body, resp,
+						  err, errlen);
+		long wait;
+
+		log_debug("%s %s: %s in %lld ms", body ? "POST" : "GET", url,
+			  r == HTTP_DONE ? "answered" : "no answer",
+			  http_now_ms() - start);
+		if (r == HTTP_INTERRUPTED)
+			return API_INTERRUPTED;
+		if (r == HTTP_FATAL)
+			return API_FAILED;
+		if (r == HTTP_DONE) {
+			if (!retryable_status(resp->status, &seen_500)) {
+				if (resp->status < 500)
+					return API_OK;
+				api_describe_error(resp, err, errlen);
+				return API_UNAVAILABLE;
+			}
+			api_describe_error(resp, err, errlen);
+			wait = resp->retry_after >= 0 ?
+			       resp->retry_after * 1000 : backoff_ms(attempt);
+		} else {
+			wait = backoff_ms(attempt);
+		}
+		left = http_time_left_ms(h);
+		if (wait >= left) {
+			size_t n = strlen(err);
+
+			snprintf(err + n, errlen - n, " (%d attempt%s; %s)",
+				 attempt + 1, attempt ? "s" : "",
+				 resp->retry_after >= 0 && wait >= left ?
+				 "the server asked to wait longer than what is "
+				 "left of INFX_TIMEOUT" :
+				 "INFX_TIMEOUT ran out");
+			return API_UNAVAILABLE;
+		}
+		log_info("%s; trying again in %ld ms", err, wait);
+		http_response_free(resp);
+		if (signals_sleep_ms(wait) != 0)
+			return API_INTERRUPTED;
+	}
 }

@@ -117,13 +117,15 @@ static char *token_from_response(const struct http_response *resp,
 	return token;
 }
 
-static char *login(struct http *h, const struct config *cfg,
-		   const struct login *l)
+static enum api_status login(struct http *h, const struct config *cfg,
+			     const struct login *l, char **token)
 {
 	struct http_response resp;
-	char err[512], *url, *body, *token = NULL;
+	char err[512], *url, *body;
 	size_t n = strlen(cfg->api_url) + strlen(l->route) + 1;
+	enum api_status st = API_FAILED;
 
+	memset(&resp, 0, sizeof resp);
 	url = malloc(n);
 	body = login_body(cfg);
 	if (!url || !body) {
@@ -131,39 +133,44 @@ static char *login(struct http *h, const struct config *cfg,
 		goto out;
 	}
 	snprintf(url, n, "%s%s", cfg->api_url, l->route);
-	if (http_request(h, url, NULL, body, &resp, err, sizeof err) != 0) {
-		log_error("unable to log in at %s: %s", url, err);
-		goto out;
-	}
-	if (resp.status == 200)
-		token = token_from_response(&resp, url);
-	else
+	st = api_request(h, url, NULL, body, &resp, err, sizeof err);
+	if (st == API_OK && resp.status == 200) {
+		*token = token_from_response(&resp, url);
+		st = *token ? API_OK : API_FAILED;
+	} else if (st == API_OK) {
 		report_refusal(l, &resp);
-	http_response_free(&resp);
+		st = API_FAILED;
+	} else if (st != API_INTERRUPTED) {
+		log_error("unable to log in at %s: %s", url, err);
+	}
 out:
+	http_response_free(&resp);
 	if (body) {
 		explicit_bzero(body, strlen(body));
 		cJSON_free(body);
 	}
 	free(url);
-	return token;
+	return st;
 }
 
-char *auth_get_token(struct http *h, const struct config *cfg)
+enum api_status auth_get_token(struct http *h, const struct config *cfg,
+			       char **token)
 {
 	size_t i;
-	char *token;
 
+	*token = NULL;
 	for (i = 0; i < sizeof logins / sizeof logins[0]; i++)
 		if (logins[i].method == cfg->auth)
-			return login(h, cfg, &logins[i]);
+			return login(h, cfg, &logins[i], token);
 	if (!token_is_valid(cfg->token)) {
 		log_error("INFISICAL_TOKEN holds spaces or control characters;"
 			  " it must be the access token alone");
-		return NULL;
+		return API_FAILED;
 	}
-	token = strdup(cfg->token);
-	if (!token)
+	*token = strdup(cfg->token);
+	if (!*token) {
 		log_error("unable to read INFISICAL_TOKEN: out of memory");
-	return token;
+		return API_FAILED;
+	}
+	return API_OK;
 }

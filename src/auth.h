@@ -2,6 +2,7 @@
 #ifndef INFX_AUTH_H
 #define INFX_AUTH_H
 
+#include "api.h"
 #include "config.h"
 #include "http.h"
 
@@ -12,14 +13,17 @@
  *     {"clientId","clientSecret"};
  *   AUTH_KUBERNETES, AUTH_OIDC, AUTH_JWT: POST {api}/v1/auth/
  *     kubernetes-auth|oidc-auth|jwt-auth/login {"identityId","jwt"}
- *   -> "accessToken" (infisical-api.md 1.1-1.3). One request, never
- *   retried: Infisical locks an identity for 5 minutes after 3 failed
- *   logins within 30 s.
- * Returns a malloc'd token (wipe it before free), or NULL after printing
- * one line naming the failure: unreachable server or TLS error, an HTTP
- * error with the server's message and what to check, a 200 without a
- * usable accessToken (missing, empty, or not fit for an HTTP header).
+ *   -> "accessToken" (infisical-api.md 1.1-1.3), through api_request:
+ *   only what cannot lock the identity out is retried (no answer, 429,
+ *   5xx); a refusal (400/401/403/404/422) never is, as Infisical locks an
+ *   identity for 5 minutes after 3 failed logins within 30 s.
+ * On API_OK *token is a malloc'd token (wipe it before free). Otherwise
+ * one line has been printed naming the failure (unreachable server, TLS
+ * error, an HTTP error with the server's message and what to check, a 200
+ * without a usable accessToken) and the status says which kind it was
+ * (API_FAILED, API_UNAVAILABLE, API_INTERRUPTED: nothing printed then).
  */
-char *auth_get_token(struct http *h, const struct config *cfg);
+enum api_status auth_get_token(struct http *h, const struct config *cfg,
+			       char **token);
 
 #endif

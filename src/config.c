@@ -17,6 +17,8 @@
 #define DEFAULT_SA_TOKEN_PATH "/var/run/secrets/kubernetes.io/serviceaccount/token"
 /* A credential file holds one id, secret, JWT or header list. */
 #define CREDENTIAL_FILE_MAX (64 * 1024)
+#define DEFAULT_TIMEOUT 60
+#define DEFAULT_MAX_SECRETS 10000
 
 #define VAR_CLIENT_ID "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"
 #define VAR_CLIENT_SECRET "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"
@@ -57,6 +59,16 @@ const char config_usage[] =
 "      --allow-reserved NAMES  INFX_ALLOW_RESERVED: reserved names that\n"
 "                         secrets may set anyway\n"
 "  -u, --user USER[:GROUP]  INFX_USER: run COMMAND as this user\n"
+"Reliability and logs:\n"
+"      --timeout SECONDS  INFX_TIMEOUT: start-up budget for logging in and\n"
+"                         fetching, retries included (default 60)\n"
+"      --on-unavailable=fail|run  INFX_ON_UNAVAILABLE: when Infisical\n"
+"                         cannot be reached or answers 5xx, after the\n"
+"                         retries: fail (default), or run COMMAND without\n"
+"                         secrets, with a warning\n"
+"      --max-secrets N    INFX_MAX_SECRETS: more is an error (default 10000)\n"
+"  -v, --verbose          INFX_LOG_LEVEL=debug (error, warn, info, debug;\n"
+"  -q, --quiet            INFX_LOG_LEVEL=error  default warn)\n"
 "      --check            INFX_CHECK=true: print the name and source of each\n"
 "                         secret (never its value) and run nothing\n"
 "  -h, --help             print this help and exit\n"
@@ -78,7 +90,8 @@ const char config_usage[] =
 "https_proxy, http_proxy, no_proxy.\n"
 "\n"
 "Exit status: 125 if infx-exec failed, 126 if COMMAND could not run,\n"
-"127 if COMMAND was not found, otherwise the status of COMMAND.\n";
+"127 if COMMAND was not found, 128+N if signal N stopped infx-exec\n"
+"before COMMAND ran, otherwise the status of COMMAND.\n";
 
 /* The value of name in envp, or NULL when unset or empty. */
 static const char *env_get(char **envp, const char *name)
@@ -431,13 +444,12 @@ static int set_api_url(struct config *cfg, const char *url)
 	return 0;
 }
 
-/* true/false (also 1/0, yes/no, on/off) -> 1/0; -1 after an error. */
-static int parse_bool(const char *var, const char *value)
+/* true/false (also 1/0, yes/no, on/off, any case) -> 1/0, else -1. */
+static int bool_value(const char *value)
 {
 	static const char *const yes[] = { "true", "1", "yes", "on" };
 	static const char *const no[] = { "false", "0", "no", "off" };
 	size_t i;
-	char safe[32];
 
 	for (i = 0; i < 4; i++) {
 		if (strcasecmp(value, yes[i]) == 0)
@@ -445,9 +457,73 @@ static int parse_bool(const char *var, const char *value)
 		if (strcasecmp(value, no[i]) == 0)
 			return 0;
 	}
-	log_error("%s='%s' is not a boolean: use true or false", var,
+	return -1;
+}
+
+/* bool_value, or -1 after an error naming var. */
+static int parse_bool(const char *var, const char *value)
+{
+	int b = bool_value(value);
+	char safe[32];
+
+	if (b < 0)
+		log_error("%s='%s' is not a boolean: use true or false", var,
+			  log_sanitize(safe, sizeof safe, value,
+				       strlen(value)));
+	return b;
+}
+
+/* A whole number in [min, max]; -1 after an error naming var. */
+static long parse_number(const char *var, const char *value, long min,
+			 long max)
+{
+	char *end, safe[32];
+	long v;
+
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (errno || end == value || *end || v < min || v > max) {
+		log_error("%s='%s' is not a whole number from %ld to %ld", var,
+			  log_sanitize(safe, sizeof safe, value, strlen(value)),
+			  min, max);
+		return -1;
+	}
+	return v;
+}
+
+static int parse_on_unavailable(const char *var, const char *value,
+				int *run)
+{
+	char safe[32];
+
+	if (strcasecmp(value, "fail") == 0 || strcasecmp(value, "run") == 0) {
+		*run = value[0] == 'r' || value[0] == 'R';
+		return 0;
+	}
+	log_error("%s='%s' must be fail or run", var,
 		  log_sanitize(safe, sizeof safe, value, strlen(value)));
 	return -1;
+}
+
+static int set_log_level(const char *var, const char *value)
+{
+	char lower[16], safe[32];
+	size_t i;
+	int level;
+
+	for (i = 0; value[i] && i + 1 < sizeof lower; i++)
+		lower[i] = (char)(value[i] | 0x20);
+	lower[i] = '\0';
+	level = value[i] ? -1 : log_parse_level(lower);
+
+	if (level < 0) {
+		log_error("%s='%s' must be error, warn, info or debug", var,
+			  log_sanitize(safe, sizeof safe, value,
+				       strlen(value)));
+		return -1;
+	}
+	log_set_level((enum log_level)level);
+	return 0;
 }
 
 /* Set *out from variable var when it is set; flags are applied later. */
@@ -481,14 +557,36 @@ static int load_env(struct config *cfg, char **envp)
 {
 	const char *preserve = env_get(envp, "INFX_PRESERVE_ENV");
 
+	const char *timeout = env_get(envp, "INFX_TIMEOUT");
+	const char *max = env_get(envp, "INFX_MAX_SECRETS");
+	const char *unavailable = env_get(envp, "INFX_ON_UNAVAILABLE");
+	const char *level = env_get(envp, "INFX_LOG_LEVEL");
+
 	cfg->project_id = env_get(envp, "INFISICAL_PROJECT_ID");
 	cfg->environment = env_get(envp, "INFISICAL_ENVIRONMENT");
 	cfg->tags = env_get(envp, "INFISICAL_TAGS");
 	cfg->user = env_get(envp, "INFX_USER");
 	cfg->imports = cfg->expand = 1;
+	cfg->timeout = DEFAULT_TIMEOUT;
+	cfg->max_secrets = DEFAULT_MAX_SECRETS;
+	if (level && set_log_level("INFX_LOG_LEVEL", level))
+		return -1;
+	if (timeout && (cfg->timeout = parse_number("INFX_TIMEOUT", timeout,
+						    1, 86400)) < 0)
+		return -1;
+	if (max) {
+		long n = parse_number("INFX_MAX_SECRETS", max, 1, 10000000);
+
+		if (n < 0)
+			return -1;
+		cfg->max_secrets = (size_t)n;
+	}
+	if (unavailable && parse_on_unavailable("INFX_ON_UNAVAILABLE",
+						unavailable,
+						&cfg->on_unavailable_run))
+		return -1;
 	if (preserve) {
-		int b = strcasecmp(preserve, "true") == 0 ? 1 :
-			strcasecmp(preserve, "false") == 0 ? 0 : -1;
+		int b = bool_value(preserve);
 
 		if (b >= 0)
 			cfg->preserve_all = b;
@@ -517,7 +615,8 @@ static void usage_error(void)
 enum {
 	OPT_API_URL = 256, OPT_PROJECT, OPT_PATH, OPT_RECURSIVE, OPT_TAGS,
 	OPT_NO_IMPORTS, OPT_NO_EXPAND, OPT_AUTH, OPT_PRESERVE, OPT_REQUIRE,
-	OPT_ALLOW_EMPTY, OPT_STRICT, OPT_ALLOW_RESERVED, OPT_CHECK
+	OPT_ALLOW_EMPTY, OPT_STRICT, OPT_ALLOW_RESERVED, OPT_CHECK,
+	OPT_TIMEOUT, OPT_ON_UNAVAILABLE, OPT_MAX_SECRETS
 };
 
 static const struct option longopts[] = {
@@ -537,6 +636,11 @@ static const struct option longopts[] = {
 	{ "allow-reserved", required_argument, NULL, OPT_ALLOW_RESERVED },
 	{ "user", required_argument, NULL, 'u' },
 	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "on-unavailable", required_argument, NULL, OPT_ON_UNAVAILABLE },
+	{ "max-secrets", required_argument, NULL, OPT_MAX_SECRETS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 }
@@ -547,7 +651,18 @@ struct flag_values {
 	const char *api_url, *method;
 	struct strlist paths;
 	int have_paths;
+	int require_seen, allow_seen;	/* the variable's list is dropped */
 };
+
+/* A list flag replaces its variable's list; repeated, it adds to itself. */
+static int replace_list(int *seen, struct strlist *l, const char *csv)
+{
+	if (!*seen) {
+		strlist_free(l);
+		*seen = 1;
+	}
+	return strlist_add_csv(l, csv);
+}
 
 /* Apply one flag. Returns 0, 1 to stop with CONFIG_DONE/VERSION, -1. */
 static int apply_flag(struct config *cfg, struct flag_values *f, int c,
@@ -577,14 +692,32 @@ static int apply_flag(struct config *cfg, struct flag_values *f, int c,
 			cfg->preserve_all = 1;
 		}
 		break;
-	case OPT_REQUIRE: rc = strlist_add_csv(&cfg->require, optarg); break;
+	case OPT_REQUIRE:
+		rc = replace_list(&f->require_seen, &cfg->require, optarg);
+		break;
 	case OPT_ALLOW_EMPTY: cfg->allow_empty = 1; break;
 	case OPT_STRICT: cfg->strict = 1; break;
 	case OPT_ALLOW_RESERVED:
-		rc = strlist_add_csv(&cfg->allow, optarg);
+		rc = replace_list(&f->allow_seen, &cfg->allow, optarg);
 		break;
 	case 'u': cfg->user = optarg; break;
 	case OPT_CHECK: cfg->check = 1; break;
+	case OPT_TIMEOUT:
+		cfg->timeout = parse_number("--timeout", optarg, 1, 86400);
+		return cfg->timeout < 0 ? -1 : 0;
+	case OPT_ON_UNAVAILABLE:
+		return parse_on_unavailable("--on-unavailable", optarg,
+					    &cfg->on_unavailable_run);
+	case OPT_MAX_SECRETS: {
+		long n = parse_number("--max-secrets", optarg, 1, 10000000);
+
+		if (n < 0)
+			return -1;
+		cfg->max_secrets = (size_t)n;
+		break;
+	}
+	case 'v': log_set_level(LOG_DEBUG); break;
+	case 'q': log_set_level(LOG_ERROR); break;
 	case 'h':
 		fputs(config_usage, stdout);
 		return 1;
@@ -659,7 +792,7 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	/* '+': stop at the first operand, so the command's flags stay its. */
 	opterr = 0;
 	optind = 1;
-	while (rc == 0 && (c = getopt_long(argc, argv, "+:e:u:hV", longopts,
+	while (rc == 0 && (c = getopt_long(argc, argv, "+:e:u:hVvq", longopts,
 					   NULL)) != -1) {
 		rc = apply_flag(cfg, &f, c, argv);
 		if (rc == 1)
@@ -667,12 +800,12 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	}
 	if (rc != 0)
 		goto out;
-	if (optind >= argc) {
+	if (optind >= argc && !cfg->check) {
 		log_error("no command given: infx-exec [OPTION]... -- COMMAND");
 		usage_error();
 		goto out;
 	}
-	cfg->command = argv + optind;
+	cfg->command = argv + optind;	/* empty with --check alone */
 	if (f.have_paths) {
 		cfg->paths = f.paths;
 		memset(&f.paths, 0, sizeof f.paths);

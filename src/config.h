@@ -44,6 +44,10 @@ struct config {
 	const char *user;	/* USER[:GROUP] to run the command as, or NULL */
 	int check;		/* print names and sources, run nothing */
 
+	long timeout;		/* start-up budget, seconds (default 60) */
+	int on_unavailable_run;	/* unreachable/5xx: run without secrets */
+	size_t max_secrets;	/* more is an error (default 10000) */
+
 	char **command;		/* argv of the command (points into argv) */
 };
 

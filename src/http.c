@@ -2,22 +2,66 @@
 #include "http.h"
 
 #include "ca_bundle.h"
+#include "signals.h"
 
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef INFX_VERSION
 #define INFX_VERSION "dev"
 #endif
 
+/* Per-request limits, in milliseconds, before the deadline cuts them. */
+#define CONNECT_TIMEOUT_MS 10000L
+#define REQUEST_TIMEOUT_MS 30000L
+
 struct http {
 	CURL *curl;
 	const struct strlist *headers;
+	long long deadline_ms;	/* monotonic; 0 = none */
 };
+
+long long http_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* libcurl calls this during every transfer: abort on a stop signal. */
+static int on_progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+		       curl_off_t un)
+{
+	(void)p, (void)dt, (void)dn, (void)ut, (void)un;
+	return signals_caught() != 0;
+}
+
+/* Whether a transfer that got no answer may get one when tried again. */
+static enum http_result classify(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:	/* not in DNS yet (compose) */
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:		/* refused: still starting */
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:			/* reset */
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:			/* closed without answer */
+	case CURLE_PARTIAL_FILE:		/* truncated body */
+		return HTTP_RETRYABLE;
+	case CURLE_ABORTED_BY_CALLBACK:
+		return HTTP_INTERRUPTED;
+	default:
+		return HTTP_FATAL;
+	}
+}
 
 /* Where distributions keep their CA bundle. */
 static const char *const system_bundles[] = {
@@ -105,7 +149,7 @@ static void set_trust(CURL *curl, char **envp, const char *ca_file)
 }
 
 struct http *http_new(char **envp, const char *ca_file,
-		      const struct strlist *headers)
+		      const struct strlist *headers, long long deadline_ms)
 {
 	struct http *h = calloc(1, sizeof *h);
 
@@ -117,13 +161,14 @@ struct http *http_new(char **envp, const char *ca_file,
 		return NULL;
 	}
 	h->headers = headers;
+	h->deadline_ms = deadline_ms;
 	/* Options that hold for every request of the run. */
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
-	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT, 30L);
+	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
 	/* No signals: SIGALRM-based DNS timeouts would touch our handlers. */
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "infx-exec/" INFX_VERSION);
@@ -142,7 +187,27 @@ static int add_header(struct curl_slist **list, const char *line)
 	return 0;
 }
 
-int http_request(struct http *h, const char *url, const char *bearer,
+/* Timeouts for the next request: the defaults, cut to the deadline. */
+static void set_timeouts(struct http *h)
+{
+	long connect = CONNECT_TIMEOUT_MS, total = REQUEST_TIMEOUT_MS;
+
+	if (h->deadline_ms) {
+		long long left = h->deadline_ms - http_now_ms();
+
+		if (left < 1)
+			left = 1;
+		if (left < connect)
+			connect = (long)left;
+		if (left < total)
+			total = (long)left;
+	}
+	curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, connect);
+	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, total);
+}
+
+enum http_result http_request(struct http *h, const char *url,
+			      const char *bearer,
 		 const char *json_body,
 		 struct http_response *resp, char *errbuf, size_t errlen)
 {
@@ -151,10 +216,12 @@ int http_request(struct http *h, const char *url, const char *bearer,
 	struct body b = { 0 };
 	char *auth = NULL;
 	CURLcode rc;
+	curl_off_t retry_after = -1;
 	size_t i;
-	int ret = -1;
+	enum http_result ret = HTTP_FATAL;
 
 	memset(resp, 0, sizeof *resp);
+	resp->retry_after = -1;
 	if (bearer) {
 		size_t n = strlen(bearer) + sizeof "Authorization: Bearer ";
 
@@ -188,17 +255,25 @@ int http_request(struct http *h, const char *url, const char *bearer,
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
 
+	set_timeouts(h);
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK) {
+		ret = b.too_big ? HTTP_FATAL : classify(rc);
 		if (b.too_big)
 			snprintf(errbuf, errlen, "response larger than %d "
 				 "bytes", HTTP_MAX_BODY);
+		else if (ret == HTTP_INTERRUPTED)
+			snprintf(errbuf, errlen, "interrupted by signal %d",
+				 signals_caught());
 		else
 			snprintf(errbuf, errlen, "%s", curl_err[0] ?
 				 curl_err : curl_easy_strerror(rc));
 		goto out;
 	}
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &retry_after) ==
+	    CURLE_OK && retry_after > 0)
+		resp->retry_after = (long)retry_after;
 	if (!b.data) {
 		b.data = calloc(1, 1);
 		if (!b.data) {
@@ -209,7 +284,7 @@ int http_request(struct http *h, const char *url, const char *bearer,
 	resp->body = b.data;
 	resp->len = b.len;
 	b.data = NULL;
-	ret = 0;
+	ret = HTTP_DONE;
 out:
 	/* Do not leave pointers to our stack or the token in the handle. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
@@ -227,6 +302,11 @@ out:
 		free(b.data);
 	}
 	return ret;
+}
+
+long long http_time_left_ms(const struct http *h)
+{
+	return h->deadline_ms ? h->deadline_ms - http_now_ms() : LLONG_MAX;
 }
 
 void http_response_free(struct http_response *resp)

@@ -15,7 +15,21 @@ struct http_response {
 	long status;		/* HTTP status code, e.g. 200 */
 	char *body;		/* malloc'd, NUL-terminated, len bytes before */
 	size_t len;
+	long retry_after;	/* Retry-After in seconds, -1 when absent */
 };
+
+/* What became of one request. */
+enum http_result {
+	HTTP_DONE = 0,		/* an HTTP answer arrived (any status) */
+	HTTP_RETRYABLE,		/* no answer, but a later try may get one:
+				 * refused, reset, DNS, timeout, truncated */
+	HTTP_FATAL,		/* no answer, and trying again will not help:
+				 * TLS verification, bad URL, body too big */
+	HTTP_INTERRUPTED	/* a stop signal arrived (signals_caught) */
+};
+
+/* Milliseconds on the monotonic clock. */
+long long http_now_ms(void);
 
 /*
  * Create the client. Call once, after curl_global_init. TLS always verifies
@@ -27,24 +41,29 @@ struct http_response {
  * redirect could carry the token elsewhere). libcurl's standard proxy
  * variables apply (https_proxy, no_proxy...). headers ("Name: value"
  * lines, may be NULL) are sent with every request; they must outlive the
- * client. Timeouts: 10 s to connect, 30 s per request.
+ * client. Timeouts: 10 s to connect, 30 s per request, both cut to what
+ * is left before deadline_ms (http_now_ms() clock; 0 for none).
  * Returns NULL on out of memory.
  */
 struct http *http_new(char **envp, const char *ca_file,
-		      const struct strlist *headers);
+		      const struct strlist *headers, long long deadline_ms);
 
 /*
  * Send one request to url and collect the response: a POST of json_body
  * (application/json) when it is not NULL, else a GET. bearer: the access
  * token for "Authorization: Bearer", or NULL.
- * Returns 0 when an HTTP response arrived (any status: the caller maps it),
- * or -1 when none did (DNS, connect, TLS, timeout, body over HTTP_MAX_BODY);
- * then errbuf (size errlen) holds libcurl's reason. Headers holding the
- * token are wiped after use. Release resp with http_response_free.
+ * Returns HTTP_DONE when an HTTP response arrived (any status: the caller
+ * maps it; resp holds it), else why not (see enum http_result), with
+ * libcurl's reason in errbuf (size errlen). A caught stop signal aborts
+ * the transfer at once. Headers holding the token are wiped after use.
+ * Release resp with http_response_free in every case.
  */
-int http_request(struct http *h, const char *url, const char *bearer,
+enum http_result http_request(struct http *h, const char *url, const char *bearer,
 		 const char *json_body,
 		 struct http_response *resp, char *errbuf, size_t errlen);
+
+/* Milliseconds left before the client's deadline (LLONG_MAX: none). */
+long long http_time_left_ms(const struct http *h);
 
 /* Wipe and free the body of resp. */
 void http_response_free(struct http_response *resp);

@@ -3,33 +3,61 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
-static void vlog(const char *kind, const char *fmt, va_list ap)
+static enum log_level current = LOG_WARN;
+
+void log_set_level(enum log_level level)
+{
+	current = level;
+}
+
+int log_parse_level(const char *name)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(name, names[i]) == 0)
+			return i;
+	return -1;
+}
+
+static void vlog(enum log_level level, const char *kind, const char *fmt,
+		 va_list ap)
 {
 	char line[1024];
+	int n, m;
 
-	vsnprintf(line, sizeof line, fmt, ap);
-	/* One write so that lines of many shims starting at once do not mix. */
-	fprintf(stderr, "infx-exec: %s%s\n", kind, line);
+	if (level > current)
+		return;
+	n = snprintf(line, sizeof line, "infx-exec: %s", kind);
+	m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
+	if (m < 0)
+		m = 0;
+	if ((size_t)(n + m) > sizeof line - 2)
+		m = (int)sizeof line - 2 - n;	/* cut, still one line */
+	line[n + m] = '\n';
+	/* One write(2), so that lines of many shims starting at once (and
+	 * the command's own output) never mix mid-line. */
+	(void)!write(STDERR_FILENO, line, (size_t)(n + m + 1));
 }
 
-void log_error(const char *fmt, ...)
-{
-	va_list ap;
+#define DEFINE_LOG(fn, level, kind)				\
+	void fn(const char *fmt, ...)				\
+	{							\
+		va_list ap;					\
+								\
+		va_start(ap, fmt);				\
+		vlog(level, kind, fmt, ap);			\
+		va_end(ap);					\
+	}
 
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
-	va_end(ap);
-}
-
-void log_warn(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
+DEFINE_LOG(log_error, LOG_ERROR, "")
+DEFINE_LOG(log_warn, LOG_WARN, "warning: ")
+DEFINE_LOG(log_info, LOG_INFO, "")
+DEFINE_LOG(log_debug, LOG_DEBUG, "debug: ")
 
 char *log_sanitize(char *dst, size_t dstlen, const char *src, size_t len)
 {

@@ -7,6 +7,7 @@
  * Each phase is one module; main only strings them together and turns
  * their status into an exit code (125 for any failure before exec).
  */
+#include "api.h"
 #include "auth.h"
 #include "config.h"
 #include "environment.h"
@@ -14,7 +15,9 @@
 #include "http.h"
 #include "kvset.h"
 #include "log.h"
+#include "process.h"
 #include "secrets.h"
+#include "signals.h"
 #include "user.h"
 
 #include <cjson/cJSON.h>
@@ -35,28 +38,50 @@ static void print_version(void)
 	       cJSON_Version());
 }
 
-/* auth -> fetch, on one connection. Returns 0 with the secrets in out. */
-static int fetch_secrets(const struct config *cfg, struct kvset *out)
+static void drop_token(char **token)
 {
+	if (*token) {
+		explicit_bzero(*token, strlen(*token));
+		free(*token);
+		*token = NULL;
+	}
+}
+
+/*
+ * auth -> fetch, on one connection and within the start-up budget. A
+ * token refused by the list call (expired, revoked) gets one fresh login,
+ * never more.
+ */
+static enum api_status fetch_secrets(const struct config *cfg,
+				     struct kvset *out)
+{
+	long long deadline = http_now_ms() + cfg->timeout * 1000;
 	struct http *h;
-	char *token;
-	int rc = -1;
+	char *token = NULL;
+	enum api_status st;
 
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		log_error("unable to initialize libcurl");
-		return -1;
+		return API_FAILED;
 	}
-	h = http_new(environ, cfg->ca_file, &cfg->headers);
+	h = http_new(environ, cfg->ca_file, &cfg->headers, deadline);
 	if (!h) {
 		log_error("unable to start libcurl: out of memory");
-	} else if ((token = auth_get_token(h, cfg)) != NULL) {
-		rc = secrets_fetch(h, cfg, token, out);
-		explicit_bzero(token, strlen(token));
-		free(token);
+		st = API_FAILED;
+	} else if ((st = auth_get_token(h, cfg, &token)) == API_OK) {
+		st = secrets_fetch(h, cfg, token, cfg->auth != AUTH_TOKEN, out);
+		if (st == API_TOKEN_REJECTED) {
+			kvset_free(out);
+			drop_token(&token);
+			st = auth_get_token(h, cfg, &token);
+			if (st == API_OK)
+				st = secrets_fetch(h, cfg, token, 0, out);
+		}
 	}
+	drop_token(&token);
 	http_free(h);
 	curl_global_cleanup();
-	return rc;
+	return st;
 }
 
 /* --check: one line per variable from Infisical, "NAME<TAB>SOURCE". */
@@ -73,6 +98,18 @@ static void print_check(const struct kvset *applied)
 	fflush(stdout);
 }
 
+/* The opt-in fallback: Infisical unreachable, run without its secrets. */
+static enum api_status fall_back(const struct config *cfg, enum api_status st)
+{
+	if (st != API_UNAVAILABLE || !cfg->on_unavailable_run || cfg->check)
+		return st;
+	/* At error level: --quiet must not hide this. */
+	log_error("warning: INFISICAL IS UNAVAILABLE: running the command "
+		  "WITHOUT ITS SECRETS, with the inherited environment only "
+		  "(INFX_ON_UNAVAILABLE=run)");
+	return API_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct config cfg;
@@ -80,8 +117,11 @@ int main(int argc, char **argv)
 	struct kvset secrets, applied;
 	char **envp = NULL, **command;
 	enum config_status cs;
+	enum api_status st;
 	int rc = EXIT_SHIM_FAILED;
 
+	process_init();
+	api_init();
 	kvset_init(&secrets);
 	kvset_init(&applied);
 
@@ -89,6 +129,10 @@ int main(int argc, char **argv)
 	cs = config_load(&cfg, argc, argv, environ);
 	if (cs == CONFIG_OK && cfg.user && user_resolve(cfg.user, &user) != 0)
 		cs = CONFIG_FAILED;
+	if (cs == CONFIG_OK && signals_catch() != 0) {
+		log_error("unable to install signal handlers");
+		cs = CONFIG_FAILED;
+	}
 	if (cs != CONFIG_OK) {
 		if (cs == CONFIG_VERSION)
 			print_version();
@@ -97,8 +141,9 @@ int main(int argc, char **argv)
 	}
 
 	/* 2, 3. auth and fetch: machine identity -> token -> secrets. */
-	if (fetch_secrets(&cfg, &secrets) == 0)
-		/* 4. environment: inherited, minus credentials, plus secrets. */
+	st = fall_back(&cfg, fetch_secrets(&cfg, &secrets));
+	/* 4. environment: inherited, minus credentials, plus secrets. */
+	if (st == API_OK)
 		envp = environment_build(environ, &secrets, &cfg,
 					 cfg.user ? user.home : NULL,
 					 cfg.check ? &applied : NULL);
@@ -110,13 +155,21 @@ int main(int argc, char **argv)
 		envp = NULL;
 	}
 	kvset_free(&applied);
-	command = cfg.command;	/* points into argv: outlives cfg */
 	if (envp && cfg.user && user_switch(&user) != 0) {
 		environment_free(envp);
 		envp = NULL;
 	}
+	command = cfg.command;	/* points into argv: outlives cfg */
 	config_free(&cfg);	/* wipes the credentials before exec */
 	user_free(&user);
+
+	/* Stopped while fetching: exit as a killed shell job would, never
+	 * exec afterwards. */
+	if (signals_caught()) {
+		environment_free(envp);
+		return 128 + signals_caught();
+	}
+	signals_restore();
 
 	/* 5. exec: the command replaces this process. */
 	if (envp) {

@@ -275,53 +275,63 @@ static void describe_where(const struct config *cfg, const char *path,
 }
 
 /* GET one path's list (switching to v3 when v4 is missing) and merge it. */
-static int fetch_path(struct http *h, const struct config *cfg,
-		      const char *token, struct list_query *q,
-		      struct kvset *out)
+static enum api_status fetch_path(struct http *h, const struct config *cfg,
+				  const char *token, int may_relogin,
+				  struct list_query *q, struct kvset *out)
 {
-	struct http_response resp = { 0 };
+	struct http_response resp;
 	char err[512], where[512];
 	char *url = NULL;
-	int rc = -1;
+	enum api_status st;
 
+	memset(&resp, 0, sizeof resp);
 	describe_where(cfg, q->path, where, sizeof where);
 	for (;;) {
 		url = list_url(h, cfg, q);
 		if (!url) {
 			log_error("unable to list secrets: out of memory");
-			return -1;
+			return API_FAILED;
 		}
-		if (http_request(h, url, token, NULL, &resp, err,
-				 sizeof err) != 0) {
-			log_error("unable to list secrets of %s: %s", where,
-				  err);
-			free(url);
-			return -1;
-		}
-		if (q->v3 || !route_not_found(&resp))
+		st = api_request(h, url, token, NULL, &resp, err, sizeof err);
+		if (st != API_OK || q->v3 || !route_not_found(&resp))
 			break;
 		q->v3 = 1;	/* an older server: v3 from now on */
 		http_response_free(&resp);
 		free(url);
 	}
-	if (resp.status != 200) {
-		api_describe_error(&resp, err, sizeof err);
-		log_error("unable to list secrets of %s: %s; %s", where, err,
-			  list_hint(resp.status));
-	} else if (secrets_parse(resp.body, resp.len, q->path, out, err,
-				 sizeof err) != 0) {
-		log_error("unable to read the secrets of %s: %s", where, err);
-	} else if (out->count == 0 && !cfg->allow_empty) {
-		log_error("no secrets in %s: Infisical answers an unknown "
-			  "environment or path with an empty list; check "
-			  "INFISICAL_ENVIRONMENT and INFISICAL_SECRET_PATH, or"
-			  " set INFX_ALLOW_EMPTY=true", where);
-	} else {
-		rc = 0;
+	if (st == API_OK && resp.status != 200) {
+		if (may_relogin &&
+		    (api_error_is(&resp, 403, "TokenError") ||
+		     api_error_is(&resp, 401, "UnauthorizedError"))) {
+			log_info("the access token was refused; logging in "
+				 "again");
+			st = API_TOKEN_REJECTED;
+		} else {
+			api_describe_error(&resp, err, sizeof err);
+			log_error("unable to list secrets of %s: %s; %s", where,
+				  err, list_hint(resp.status));
+			st = API_FAILED;
+		}
+	} else if (st == API_OK) {
+		st = API_FAILED;
+		if (secrets_parse(resp.body, resp.len, q->path, out, err,
+				  sizeof err) != 0)
+			log_error("unable to read the secrets of %s: %s", where,
+				  err);
+		else if (out->count == 0 && !cfg->allow_empty)
+			log_error("no secrets in %s: Infisical answers an "
+				  "unknown environment or path with an empty "
+				  "list; check INFISICAL_ENVIRONMENT and "
+				  "INFISICAL_SECRET_PATH, or set "
+				  "INFX_ALLOW_EMPTY=true", where);
+		else
+			st = API_OK;
+	} else if (st != API_INTERRUPTED) {
+		log_error("unable to list secrets of %s: %s", where, err);
 	}
 	http_response_free(&resp);
 	free(url);
-	return rc;
+	return st;
 }
 
 /* Warn about (or, strict, refuse) values still holding ${...}. */
@@ -353,21 +363,22 @@ static int check_references(const struct config *cfg,
 	return 0;
 }
 
-int secrets_fetch(struct http *h, const struct config *cfg,
-		  const char *token, struct kvset *out)
+enum api_status secrets_fetch(struct http *h, const struct config *cfg,
+			      const char *token, int may_relogin,
+			      struct kvset *out)
 {
 	struct list_query q = { 0 };
 	size_t i, j;
 
 	for (i = 0; i < cfg->paths.n; i++) {
 		struct kvset one;
-		int rc;
+		enum api_status st;
 
 		kvset_init(&one);
 		q.path = cfg->paths.v[i];
-		rc = fetch_path(h, cfg, token, &q, &one);
+		st = fetch_path(h, cfg, token, may_relogin, &q, &one);
 		/* A later path wins over an earlier one. */
-		for (j = 0; rc == 0 && j < one.count; j++) {
+		for (j = 0; st == API_OK && j < one.count; j++) {
 			const struct kv *e = &one.items[j];
 
 			if (kvset_put(out, e->name, e->name_len, e->value,
@@ -375,12 +386,18 @@ int secrets_fetch(struct http *h, const struct config *cfg,
 				      KV_REPLACE) < 0) {
 				log_error("unable to merge secrets: out of "
 					  "memory");
-				rc = -1;
+				st = API_FAILED;
 			}
 		}
 		kvset_free(&one);
-		if (rc != 0)
-			return -1;
+		if (st != API_OK)
+			return st;
+		if (out->count > cfg->max_secrets) {
+			log_error("more than %zu secrets (INFX_MAX_SECRETS); "
+				  "raise it if this is expected",
+				  cfg->max_secrets);
+			return API_FAILED;
+		}
 	}
-	return check_references(cfg, out);
+	return check_references(cfg, out) == 0 ? API_OK : API_FAILED;
 }

@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "api.h"
 #include "config.h"
 #include "http.h"
 #include "kvset.h"
@@ -29,10 +30,16 @@
  *   - with cfg->strict, a value still holding a ${...} reference after
  *     expansion (a reference to a missing secret stays literal); without
  *     it, a warning naming the secret, never its value.
- * Returns 0 on success.
+ * When the list answers that the token expired or was revoked (403
+ * TokenError, 401 UnauthorizedError) and may_relogin is set, it returns
+ * API_TOKEN_REJECTED without a message: the caller may log in once more.
+ * Returns API_OK, or the api_status of the failure (one line printed,
+ * except for API_INTERRUPTED and API_TOKEN_REJECTED). At most
+ * cfg->max_secrets secrets are accepted.
  */
-int secrets_fetch(struct http *h, const struct config *cfg,
-		  const char *token, struct kvset *out);
+enum api_status secrets_fetch(struct http *h, const struct config *cfg,
+			      const char *token, int may_relogin,
+			      struct kvset *out);
 
 /*
  * Merge one list answer (json, len bytes and a NUL at json[len], as

@@ -100,7 +100,7 @@ def pki(tmp_path_factory):
     ca = certs.make_ca(d)
     cert, key = certs.make_server_cert(d, ca, names=["127.0.0.1",
                                                      "localhost"])
-    return {"dir": d, "ca": ca[0], "cert": cert, "key": key}
+    return {"dir": d, "ca": ca[0], "ca_pair": ca, "cert": cert, "key": key}
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ import subprocess
 
 import pytest
 
-from conftest import (BASE_PATH, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
+import certs
+from conftest import (BASE_PATH, InfisicalServer, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
                       OUTSIDER, PROJECT, STATIC_TOKEN, as_bytes, base_env,
                       child_env, run)
 
@@ -334,9 +335,10 @@ def test_unreachable_server(shim, tmp_path):
     marker = tmp_path / "ran"
     env = base_env(None, INFISICAL_API_URL=f"http://127.0.0.1:{port}",
                    INFISICAL_PROJECT_ID=PROJECT, INFISICAL_ENVIRONMENT="dev",
-                   INFISICAL_TOKEN=STATIC_TOKEN)
+                   INFISICAL_TOKEN=STATIC_TOKEN, INFX_TIMEOUT="1")
     line = fails_closed(run(shim, ["--", "touch", str(marker)], env), marker)
     assert f"127.0.0.1 port {port}" in line
+    assert "INFX_TIMEOUT ran out" in line
 
 
 def test_not_an_http_url(shim, server, tmp_path):
@@ -380,10 +382,10 @@ def test_value_with_nul_is_refused(shim, data, server, tmp_path):
     ("truncate", "unable to list secrets"),
 ])
 def test_bad_list_answer(shim, server, tmp_path, kind, words):
-    server.add_fault("list", kind)
+    server.add_fault("list", kind, times=1000)
     marker = tmp_path / "ran"
     line = fails_closed(run(shim, ["--", "touch", str(marker)],
-                            base_env(server)), marker)
+                            base_env(server, INFX_TIMEOUT="1")), marker)
     assert words in line
 
 
@@ -400,8 +402,11 @@ def test_no_secret_in_any_message(shim, server, tmp_path):
     """Across failures after a successful login, stderr names no value."""
     outputs = []
     for fault in ("malformed", "html", "truncate"):
-        server.add_fault("list", fault)
-        outputs.append(run(shim, ENV0, base_env(server)).stderr)
+        server.clear_faults()
+        server.add_fault("list", fault, times=1000)
+        outputs.append(run(shim, ENV0, base_env(server,
+                                                INFX_TIMEOUT="1")).stderr)
+    server.clear_faults()
     outputs.append(run(shim, ENV0, base_env(
         server, INFISICAL_PROJECT_ID="nope")).stderr)
     text = b"".join(outputs)
@@ -442,14 +447,21 @@ def test_https_untrusted_server(shim, tls_server, tmp_path):
     assert tls_server.requests == []
 
 
-def test_https_host_name_mismatch(shim, tls_server, pki, tmp_path):
-    marker = tmp_path / "ran"
-    url = tls_server.url.replace("127.0.0.1", "127.0.0.2")
-    env = tls_env(tls_server, SSL_CERT_FILE=str(pki["ca"]),
-                  INFISICAL_API_URL=url)
-    line = fails_closed(run(shim, ["--", "touch", str(marker)], env), marker)
-    assert "127.0.0.2" in line
-    assert tls_server.requests == []
+def test_https_host_name_mismatch(shim, data, pki, tmp_path):
+    """A certificate from the trusted CA, but for another name."""
+    cert, key = certs.make_server_cert(tmp_path, pki["ca_pair"],
+                                       names=["other.example"])
+    srv = InfisicalServer(data, tls=(str(cert), str(key)))
+    srv.start()
+    try:
+        marker = tmp_path / "ran"
+        env = tls_env(srv, SSL_CERT_FILE=str(pki["ca"]), INFX_TIMEOUT="5")
+        line = fails_closed(run(shim, ["--", "touch", str(marker)], env),
+                            marker)
+        assert "127.0.0.1" in line and "certificate" in line
+        assert srv.requests == []
+    finally:
+        srv.stop()
 
 
 # -- the command: exec, exit codes, signals, argv --------------------------

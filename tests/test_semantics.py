@@ -570,3 +570,28 @@ def test_credentials_of_every_method_never_reach_the_command(shim, server,
             continue
         assert name.encode() not in got, name
     assert got[b"INFISICAL_AUTH_METHOD"] == b"universal-auth"
+
+
+def test_preserve_env_takes_any_boolean_spelling(shim, server):
+    env = base_env(server, API_KEY="from-compose")
+    for value in ("yes", "1", "ON", "True"):
+        p = run(shim, ENV0, dict(env, INFX_PRESERVE_ENV=value))
+        assert child_env(p.stdout)[b"API_KEY"] == b"from-compose", value
+
+
+def test_list_flags_replace_their_variable(shim, data, server):
+    folder(data, "/r", {"LD_LIBRARY_PATH": "/opt/lib", "A": "1"})
+    env = base_env(server, INFISICAL_SECRET_PATH="/r",
+                   INFX_REQUIRE="NOT_THERE",
+                   INFX_ALLOW_RESERVED="LD_LIBRARY_PATH")
+    p = run(shim, ["--require", "A"] + ENV0, env)
+    assert p.returncode == 0, p.stderr
+    p = run(shim, ["--allow-reserved", "OTHER", "--require", "A"] + ENV0,
+            env)
+    assert "LD_LIBRARY_PATH" in one_line_failure(p)
+
+
+def test_check_needs_no_command(shim, server):
+    p = run(shim, ["--check"], base_env(server))
+    assert p.returncode == 0, p.stderr
+    assert b"API_KEY\t/\n" in p.stdout
