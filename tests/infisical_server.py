@@ -69,7 +69,8 @@ lockout_duration=300`` (Universal Auth lockout), ``order=None`` (overrides
 secretOrder), ``rate_limit=False`` (True: really answer 429 past the limits;
 the x-ratelimit-* headers are always sent), ``rate_limits={"write": 200,
 "secrets": 40}``, ``query_validation_status=422``, ``auth_secret=None`` (bytes
-for the JWT HMAC, random by default), ``verbose=False``.
+for the JWT HMAC, random by default), ``verbose=False``, ``rate_window=60``
+(seconds of one fixed rate-limit window).
 
 ``srv.requests`` entries: ``{"method", "path" (no query), "query": {k: [v..]},
 "headers": {lowercase: value}, "body": parsed JSON / raw str / None,
@@ -615,7 +616,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 class InfisicalServer:
     def __init__(self, data, tls=None, host="127.0.0.1", port=0, v4=True,
                  lockout_attempts=3, lockout_window=30, lockout_duration=300,
-                 order=None, rate_limit=False, rate_limits=None,
+                 order=None, rate_limit=False, rate_limits=None, rate_window=60,
                  query_validation_status=422, auth_secret=None, verbose=False):
         self.data = data
         self.tls = tls
@@ -627,6 +628,7 @@ class InfisicalServer:
         self.lockout_duration = lockout_duration
         self.order = order
         self.rate_limit = rate_limit
+        self.rate_window = rate_window      # seconds per fixed window
         self.rate_limits = {"write": 200, "secrets": 40}
         if rate_limits:
             self.rate_limits.update(rate_limits)
@@ -843,12 +845,12 @@ class InfisicalServer:
         now = time.time()
         with self._lock:
             st = self._rl.get((cls, ip))
-            if st is None or now >= st[0] + 60:
+            if st is None or now >= st[0] + self.rate_window:
                 st = [now, 0]
                 self._rl[(cls, ip)] = st
             st[1] += 1
             count = st[1]
-            reset = max(0, math.ceil(st[0] + 60 - now))
+            reset = max(0, math.ceil(st[0] + self.rate_window - now))
         remaining = max(0, limit - count)
         hdrs = [("x-ratelimit-limit", limit), ("x-ratelimit-remaining", remaining),
                 ("x-ratelimit-reset", reset)]
