@@ -50,7 +50,7 @@ DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
 .DELETE_ON_ERROR:
 .PHONY: all static dev check unit integration demo install uninstall clean \
-	deps packages
+	deps packages fuzz
 
 all: static
 static: build/infx-exec
@@ -117,7 +117,39 @@ integration: build/dev/infx-exec build/infx-exec
 # that nothing is compiled before its compiler exists.
 check:
 	scripts/install-deps.sh all
-	$(MAKE) unit integration
+	$(MAKE) unit integration fuzz FUZZ_SECONDS=15
+
+# libFuzzer harnesses (clang): the response -> environment step and the
+# configuration parser, each run for FUZZ_SECONDS on a corpus seeded from
+# the real Infisical responses (../shared/reference/infisical-samples) and
+# tests/fuzz/config-seeds. Crashes are saved under build/fuzz/.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=all
+SAMPLES_DIR ?= ../shared/reference/infisical-samples
+FUZZ_BINS := build/fuzz/fuzz_response build/fuzz/fuzz_config
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) build/gen/ca_bundle.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(FUZZ_FLAGS) -Isrc \
+		$(shell pkg-config --cflags $(DEV_PKGS)) -o $@ $^ \
+		$(shell pkg-config --libs $(DEV_PKGS))
+
+fuzz: $(FUZZ_BINS)
+	@mkdir -p build/fuzz/corpus-response build/fuzz/corpus-config
+	cp $(SAMPLES_DIR)/*.json build/fuzz/corpus-response/
+	cp tests/fuzz/config-seeds/* build/fuzz/corpus-config/
+	@set -e; for t in response config; do \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) \
+			-max_len=65536 -artifact_prefix=build/fuzz/ \
+			-print_final_stats=1 build/fuzz/corpus-$$t \
+			2> build/fuzz/fuzz_$$t.log || \
+			{ tail -n 60 build/fuzz/fuzz_$$t.log; exit 1; }; \
+		grep -E 'stat::number_of_executed_units|stat::peak_rss' \
+			build/fuzz/fuzz_$$t.log; \
+	done
 
 demo:
 	scripts/install-deps.sh build test

@@ -791,7 +791,8 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 
 	/* '+': stop at the first operand, so the command's flags stay its. */
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: glibc and musl then also forget where
+			 * they were inside a previous argv's "-abc" cluster */
 	while (rc == 0 && (c = getopt_long(argc, argv, "+:e:u:hVvq", longopts,
 					   NULL)) != -1) {
 		rc = apply_flag(cfg, &f, c, argv);

@@ -24,6 +24,7 @@ int log_parse_level(const char *name)
 	return -1;
 }
 
+__attribute__((format(printf, 3, 0)))
 static void vlog(enum log_level level, const char *kind, const char *fmt,
 		 va_list ap)
 {

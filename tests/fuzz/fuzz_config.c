@@ -1,0 +1,50 @@
+/*
+ * libFuzzer harness: configuration parsing. The input is split at NUL
+ * bytes; the strings before the first empty one are argv, the rest the
+ * environment (so flags, variables, _FILE paths, booleans, numbers, lists
+ * and INFISICAL_CUSTOM_HEADERS are all reached).
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+#define MAX_STRINGS 64
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	char *buf = malloc(size + 1), *p, *end;
+	char *argv[MAX_STRINGS + 2], *envp[MAX_STRINGS + 1];
+	int argc = 1, envc = 0, in_env = 0;
+	struct config cfg;
+
+	if (!buf)
+		return 0;
+	memcpy(buf, data, size);
+	buf[size] = '\0';
+	static char name[] = "infx-exec";
+
+	argv[0] = name;
+	for (p = buf, end = buf + size; p < end; p += strlen(p) + 1) {
+		if (!*p) {
+			in_env = 1;
+			continue;
+		}
+		if (!in_env && argc < MAX_STRINGS)
+			argv[argc++] = p;
+		else if (in_env && envc < MAX_STRINGS)
+			envp[envc++] = p;
+	}
+	argv[argc] = NULL;
+	envp[envc] = NULL;
+	log_set_level(LOG_ERROR);
+	config_load(&cfg, argc, argv, envp);
+	config_free(&cfg);
+	free(buf);
+	return 0;
+}
