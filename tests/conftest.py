@@ -54,7 +54,8 @@ def binaries():
 
 
 def _build_id(path):
-    return "static" if "/dev/" not in path else "dev"
+    parent = os.path.basename(os.path.dirname(path))
+    return parent if parent in ("dev", "plain") else "static"
 
 
 @pytest.fixture(params=binaries(), ids=_build_id)
@@ -131,9 +132,25 @@ def base_env(server=None, **extra):
     return env
 
 
+# INFX_VALGRIND=1 (make valgrind): every run() goes through memcheck. It
+# stops at the command's execve (no --trace-children); an error or a leak
+# on a path that exits makes the run exit 99.
+VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
+            "--show-leak-kinds=definite,indirect",
+            "--errors-for-leak-kinds=definite,indirect"]
+
+
+# Tests of the exact environment: valgrind's launcher adds to it.
+exact_env = pytest.mark.skipif(bool(os.environ.get("INFX_VALGRIND")),
+                               reason="valgrind changes the environment")
+
+
 def run(shim, args, env, stdin=None, timeout=30, cwd=None):
     """Run the shim with exactly env; returns CompletedProcess (bytes)."""
-    return subprocess.run([shim] + list(args), env=env, input=stdin,
+    prefix = VALGRIND if os.environ.get("INFX_VALGRIND") else []
+    if prefix:
+        timeout *= 4
+    return subprocess.run(prefix + [shim] + list(args), env=env, input=stdin,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=timeout, cwd=cwd)
 

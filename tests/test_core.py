@@ -8,9 +8,9 @@ import subprocess
 import pytest
 
 import certs
-from conftest import (BASE_PATH, InfisicalServer, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
-                      OUTSIDER, PROJECT, STATIC_TOKEN, as_bytes, base_env,
-                      child_env, run)
+from conftest import (BASE_PATH, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
+                      OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
+                      as_bytes, base_env, child_env, exact_env, run)
 
 
 def secret_requests(server):
@@ -19,6 +19,7 @@ def secret_requests(server):
 
 # -- the main job -----------------------------------------------------------
 
+@exact_env
 def test_command_gets_exactly_inherited_plus_secrets(shim, server):
     env = base_env(server, KEEP_ME="inherited value")
     p = run(shim, ENV0, env)

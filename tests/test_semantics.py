@@ -6,7 +6,8 @@ import subprocess
 import pytest
 
 from conftest import (BASE_PATH, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
-                      PROJECT, InfisicalServer, base_env, child_env, run)
+                      PROJECT, InfisicalServer, base_env, child_env,
+                      exact_env, run)
 
 DEV = ("projects", PROJECT, "environments", "dev", "folders")
 
@@ -274,6 +275,7 @@ def test_reserved_name_can_be_allowed(shim, data, server):
         assert child_env(p.stdout)[b"LD_LIBRARY_PATH"] == b"/opt/app/lib"
 
 
+@exact_env
 @pytest.mark.parametrize("name", ["PATH", "HOME", "USER", "SHELL", "TERM",
                                   "PWD", "LC_ALL", "XDG_RUNTIME_DIR"])
 def test_container_names_are_dropped_with_a_warning(shim, data, server, name):
