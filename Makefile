@@ -6,7 +6,8 @@
 #                   unit tests and the integration suite against both
 #   make            the release binary: static, musl, build/infx-exec
 #   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
-#   make install    build/infx-exec -> $(DESTDIR)$(BINDIR)
+#   make install    build/infx-exec, build/infx-import -> $(DESTDIR)$(BINDIR),
+#                   docs/infx-exec.1 -> $(DESTDIR)$(MANDIR)/man1
 #
 # Our flags come first; CFLAGS, CPPFLAGS and LDFLAGS given by the user are
 # appended, so they can add to ours but not silently drop the warnings.
@@ -14,6 +15,7 @@
 VERSION := $(shell cat VERSION)
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
 PYTHON ?= /usr/bin/python3
 MUSL_CC ?= musl-gcc
 DEV_CC ?= gcc
@@ -26,8 +28,11 @@ OUR_CFLAGS := -std=c11 -D_DEFAULT_SOURCE -O2 -g $(WARNINGS) \
 SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-fno-omit-frame-pointer
 
-SRCS := $(wildcard src/*.c)
-LIB_SRCS := $(filter-out src/main.c,$(SRCS))
+# Two programs share every module but their main: infx-exec (main.c) and
+# the migration tool infx-import (import_main.c).
+MAINS := src/main.c src/import_main.c
+SRCS := $(filter-out $(MAINS),$(wildcard src/*.c))
+LIB_SRCS := $(SRCS)
 
 # Static dependencies: scripts/build-deps.sh builds OpenSSL, libcurl and
 # cJSON from Debian source packages into a cache outside the tree; the
@@ -56,8 +61,8 @@ DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 	deps packages fuzz valgrind
 
 all: static
-static: build/infx-exec
-dev: build/dev/infx-exec
+static: build/infx-exec build/infx-import
+dev: build/dev/infx-exec build/dev/infx-import
 
 build/deps.prefix: scripts/build-deps.sh
 	@mkdir -p build
@@ -84,9 +89,13 @@ build/static/%.o: src/%.c build/deps.prefix
 	$(MUSL_CC) $(OUR_CFLAGS) $(STATIC_CFLAGS) -I$(DEPS_PREFIX)/include \
 		$(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-build/infx-exec: $(STATIC_OBJS)
-	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $(STATIC_OBJS) \
-		$(STATIC_LIBS) $(LDFLAGS)
+build/infx-exec: $(STATIC_OBJS) build/static/main.o
+	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS) \
+		$(LDFLAGS)
+
+build/infx-import: $(STATIC_OBJS) build/static/import_main.o
+	$(MUSL_CC) -static -s -Wl,--gc-sections -o $@ $^ $(STATIC_LIBS) \
+		$(LDFLAGS)
 
 build/dev/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -94,8 +103,11 @@ build/dev/%.o: src/%.c
 		$(shell pkg-config --cflags $(DEV_PKGS)) $(CPPFLAGS) $(CFLAGS) \
 		-c $< -o $@
 
-build/dev/infx-exec: $(DEV_OBJS)
-	$(DEV_CC) $(SAN_FLAGS) -o $@ $(DEV_OBJS) $(DEV_LIBS) $(LDFLAGS)
+build/dev/infx-exec: $(DEV_OBJS) build/dev/main.o
+	$(DEV_CC) $(SAN_FLAGS) -o $@ $^ $(DEV_LIBS) $(LDFLAGS)
+
+build/dev/infx-import: $(DEV_OBJS) build/dev/import_main.o
+	$(DEV_CC) $(SAN_FLAGS) -o $@ $^ $(DEV_LIBS) $(LDFLAGS)
 
 build/plain/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -106,8 +118,8 @@ build/plain/ca_bundle.o: build/gen/ca_bundle.c
 	@mkdir -p $(@D)
 	$(DEV_CC) $(OUR_CFLAGS) -Isrc -c $< -o $@
 
-build/plain/infx-exec: $(PLAIN_OBJS)
-	$(DEV_CC) -o $@ $(PLAIN_OBJS) $(DEV_LIBS) $(LDFLAGS)
+build/plain/infx-exec: $(PLAIN_OBJS) build/plain/main.o
+	$(DEV_CC) -o $@ $^ $(DEV_LIBS) $(LDFLAGS)
 
 # The integration suite's core and semantics under valgrind memcheck: any
 # invalid access or leak (on the paths that exit instead of exec) makes
@@ -120,7 +132,7 @@ valgrind: build/plain/infx-exec
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/dev/unit/%)
 
-build/dev/unit/%: tests/unit/%.c $(filter-out build/dev/main.o,$(DEV_OBJS))
+build/dev/unit/%: tests/unit/%.c $(DEV_OBJS)
 	@mkdir -p $(@D)
 	$(DEV_CC) $(OUR_CFLAGS) $(SAN_FLAGS) -Isrc \
 		$(shell pkg-config --cflags $(DEV_PKGS) cmocka) $(CPPFLAGS) \
@@ -130,7 +142,7 @@ build/dev/unit/%: tests/unit/%.c $(filter-out build/dev/main.o,$(DEV_OBJS))
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: build/dev/infx-exec build/infx-exec
+integration: dev static
 	INFX_BINARIES="build/dev/infx-exec build/infx-exec" \
 		$(PYTHON) -m pytest -q tests
 
@@ -181,14 +193,18 @@ demo:
 packages:
 	scripts/install-deps.sh all
 
-install: build/infx-exec
+install: static
 	install -d $(DESTDIR)$(BINDIR)
 	install -m 0755 build/infx-exec $(DESTDIR)$(BINDIR)/infx-exec
+	install -m 0755 build/infx-import $(DESTDIR)$(BINDIR)/infx-import
+	install -d $(DESTDIR)$(MANDIR)/man1
+	install -m 0644 docs/infx-exec.1 $(DESTDIR)$(MANDIR)/man1/infx-exec.1
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/infx-exec
+	rm -f $(DESTDIR)$(BINDIR)/infx-exec $(DESTDIR)$(BINDIR)/infx-import \
+		$(DESTDIR)$(MANDIR)/man1/infx-exec.1
 
 clean:
 	rm -rf build
 
--include $(STATIC_OBJS:.o=.d) $(DEV_OBJS:.o=.d) $(PLAIN_OBJS:.o=.d)
+-include $(wildcard build/*/*.d)

@@ -160,8 +160,9 @@ static int retryable_status(long status, int *seen_500)
 	       status == 504;
 }
 
-enum api_status api_request(struct http *h, const char *url,
-			    const char *bearer, const char *body,
+enum api_status api_request(struct http *h, const char *method,
+			    const char *url, const char *bearer,
+			    const char *body,
 			    struct http_response *resp, char *err,
 			    size_t errlen)
 {
@@ -169,11 +170,12 @@ enum api_status api_request(struct http *h, const char *url,
 
 	for (attempt = 0;; attempt++) {
 		long long start = http_now_ms(), left;
-		enum http_result r = http_request(h, url, bearer, body, resp,
-						  err, errlen);
+		enum http_result r = http_request(h, method, url, bearer, body,
+						  resp, err, errlen);
 		long wait;
 
-		log_debug("%s %s: %s in %lld ms", body ? "POST" : "GET", url,
+		log_debug("%s %s: %s in %lld ms", method ? method :
+			  body ? "POST" : "GET", url,
 			  r == HTTP_DONE ? "answered" : "no answer",
 			  http_now_ms() - start);
 		if (r == HTTP_INTERRUPTED)

@@ -18,7 +18,8 @@ enum api_status {
 };
 
 /*
- * Send one request (a POST of body when not NULL, else a GET) and retry
+ * Send one request (method, or a POST of body when not NULL, else a GET;
+ * see http_request) and retry
  * what can succeed later, within the client's deadline:
  *   - no answer: refused, reset, DNS failure, timeout, truncated body;
  *   - 429, 502, 503, 504, and 500 once (any other status is an answer:
@@ -32,8 +33,9 @@ enum api_status {
  * with the reason in err (TLS verification, body too large...);
  * API_INTERRUPTED. Release resp with http_response_free in every case.
  */
-enum api_status api_request(struct http *h, const char *url,
-			    const char *bearer, const char *body,
+enum api_status api_request(struct http *h, const char *method,
+			    const char *url, const char *bearer,
+			    const char *body,
 			    struct http_response *resp, char *err,
 			    size_t errlen);
 

@@ -133,7 +133,7 @@ static enum api_status login(struct http *h, const struct config *cfg,
 		goto out;
 	}
 	snprintf(url, n, "%s%s", cfg->api_url, l->route);
-	st = api_request(h, url, NULL, body, &resp, err, sizeof err);
+	st = api_request(h, NULL, url, NULL, body, &resp, err, sizeof err);
 	if (st == API_OK && resp.status == 200) {
 		*token = token_from_response(&resp, url);
 		st = *token ? API_OK : API_FAILED;

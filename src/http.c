@@ -206,8 +206,8 @@ static void set_timeouts(struct http *h)
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, total);
 }
 
-enum http_result http_request(struct http *h, const char *url,
-			      const char *bearer,
+enum http_result http_request(struct http *h, const char *method,
+			      const char *url, const char *bearer,
 		 const char *json_body,
 		 struct http_response *resp, char *errbuf, size_t errlen)
 {
@@ -254,6 +254,7 @@ enum http_result http_request(struct http *h, const char *url,
 	} else {
 		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
 	}
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
 
 	set_timeouts(h);
 	rc = curl_easy_perform(h->curl);

@@ -49,8 +49,9 @@ struct http *http_new(char **envp, const char *ca_file,
 		      const struct strlist *headers, long long deadline_ms);
 
 /*
- * Send one request to url and collect the response: a POST of json_body
- * (application/json) when it is not NULL, else a GET. bearer: the access
+ * Send one request to url and collect the response: method ("PATCH"...)
+ * when not NULL, else a POST of json_body (application/json) when that is
+ * not NULL, else a GET. bearer: the access
  * token for "Authorization: Bearer", or NULL.
  * Returns HTTP_DONE when an HTTP response arrived (any status: the caller
  * maps it; resp holds it), else why not (see enum http_result), with
@@ -58,7 +59,8 @@ struct http *http_new(char **envp, const char *ca_file,
  * the transfer at once. Headers holding the token are wiped after use.
  * Release resp with http_response_free in every case.
  */
-enum http_result http_request(struct http *h, const char *url, const char *bearer,
+enum http_result http_request(struct http *h, const char *method,
+			      const char *url, const char *bearer,
 		 const char *json_body,
 		 struct http_response *resp, char *errbuf, size_t errlen);
 

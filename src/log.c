@@ -7,6 +7,12 @@
 #include <unistd.h>
 
 static enum log_level current = LOG_WARN;
+static const char *program = "infx-exec";
+
+void log_set_program(const char *name)
+{
+	program = name;
+}
 
 void log_set_level(enum log_level level)
 {
@@ -33,7 +39,7 @@ static void vlog(enum log_level level, const char *kind, const char *fmt,
 
 	if (level > current)
 		return;
-	n = snprintf(line, sizeof line, "infx-exec: %s", kind);
+	n = snprintf(line, sizeof line, "%s: %s", program, kind);
 	m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
 	if (m < 0)
 		m = 0;

@@ -20,6 +20,9 @@ enum {
 /* INFX_LOG_LEVEL: error, warn (the default), info, debug. */
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
 
+/* The name before ": " in every message (default "infx-exec"). */
+void log_set_program(const char *name);
+
 /* Show messages up to level (errors are always shown). */
 void log_set_level(enum log_level level);
 

@@ -292,7 +292,8 @@ static enum api_status fetch_path(struct http *h, const struct config *cfg,
 			log_error("unable to list secrets: out of memory");
 			return API_FAILED;
 		}
-		st = api_request(h, url, token, NULL, &resp, err, sizeof err);
+		st = api_request(h, NULL, url, token, NULL, &resp, err,
+				 sizeof err);
 		if (st != API_OK || q->v3 || !route_not_found(&resp))
 			break;
 		q->v3 = 1;	/* an older server: v3 from now on */

@@ -142,6 +142,7 @@ import ssl
 import sys
 import threading
 import time
+import urllib.parse
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
@@ -832,6 +833,9 @@ class InfisicalServer:
                 return self._revoke(headers, body, client_ip, ctx)
             if p == "/api/v1/auth/token/renew":
                 return self._renew(headers, body, client_ip, ctx)
+        if method in ("POST", "PATCH") and p.startswith("/api/v3/secrets/raw/"):
+            name = urllib.parse.unquote(p[len("/api/v3/secrets/raw/"):])
+            return self._write(method, name, headers, body, client_ip, ctx)
         if getlike and p == "/api/v3/secrets/raw":
             return self._list(3, query, headers, client_ip, ctx)
         if getlike and p == "/api/v4/secrets" and self.v4:
@@ -1049,6 +1053,61 @@ class InfisicalServer:
         return json_response(200, self._issue(ident, record=rec), headers=ctx)
 
     # ----------------------------------------------------------------- secrets
+    def _write(self, method, name, headers, body, client_ip, ctx):
+        """POST (create) or PATCH (update) /api/v3/secrets/raw/:name with
+        {workspaceId, environment, secretPath, secretValue, type}, as the
+        create-secret*, update-secret and viewer-create-forbidden samples.
+        Identities with "readOnly": true may not write. The folder must
+        exist (as on a real server)."""
+        model = self._model()
+        auth = headers.get("authorization")
+        if auth is None:
+            raise ApiError(401, "Token missing", "UnauthorizedError")
+        rec = self._verify(auth[7:], model)
+        self._rate("write", client_ip, ctx)
+        req = self._json_body(headers, body) or {}
+        if not isinstance(req.get("secretValue"), str):
+            raise ApiError(self.query_validation_status, [{
+                "code": "invalid_type", "expected": "string",
+                "received": "undefined", "path": ["secretValue"],
+                "message": "Required"}], "ValidationFailure")
+        project_id, env = req.get("workspaceId"), req.get("environment")
+        if not project_id or not env:
+            raise ApiError(400, "Missing project id or environment", "BadRequest")
+        proj = model.projects.get(project_id)
+        if proj is None:
+            raise ApiError(404, "Project with ID '%s' not found during bot lookup. Are you "
+                           "sure you are using the correct project ID?" % project_id, "NotFound")
+        ident = model.by_identity.get(rec.get("identityId"))
+        allowed = None if ident is None else ident.get("projects")
+        if (allowed is not None and proj["id"] not in allowed) or \
+                (ident is not None and ident.get("readOnly")):
+            raise ApiError(403, "You are not allowed to %s on secrets"
+                           % ("create" if method == "POST" else "edit"), "PermissionDenied")
+        path = norm_path(req.get("secretPath") or "/")
+        if model.folder(proj, env, path) is None:
+            raise ApiError(404, "Folder with path '%s' in environment '%s' was not found. "
+                           "Please ensure the environment slug and secret path is correct."
+                           % (path, env), "NotFound")
+        existing = model.lookup_value(proj, env, path, name)
+        if method == "POST" and existing is not None:
+            raise ApiError(400, "Secret already exist", "BadRequest")
+        if method == "PATCH" and existing is None:
+            raise ApiError(404, "Secret not found", "NotFound")
+        with self._lock:
+            envs = self.data["projects"][project_id].setdefault("environments", {})
+            folders = envs.setdefault(env, {}).setdefault("folders", {})
+            secrets = folders.setdefault(path, {}).setdefault("secrets", {})
+            old = secrets.get(name)
+            version = (old.get("version", 1) if isinstance(old, dict) else 1) + \
+                (1 if existing is not None else 0)
+            secrets[name] = {"value": req["secretValue"], "version": version}
+        s = self._model().lookup_value(self._model().projects[project_id], env, path, name)
+        item = self._item(proj, s, s["value"])
+        item.pop("secretPath", None)
+        item.pop("tags", None)
+        return json_response(200, {"secret": item}, headers=ctx)
+
     def _list(self, version, query, headers, client_ip, ctx):
         model = self._model()
         auth = headers.get("authorization")

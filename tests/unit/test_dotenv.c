@@ -1,0 +1,119 @@
+/* Unit tests (cmocka) for the .env parser of infx-import. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dotenv.h"
+#include "kvset.h"
+
+static const char *get(const struct kvset *s, const char *name)
+{
+	const struct kv *e = kvset_get(s, name, strlen(name));
+
+	return e ? e->value : NULL;
+}
+
+static void real_dotenv_syntax(void **state)
+{
+	static const char text[] =
+		"# a comment\n"
+		"\n"
+		"PLAIN=value\n"
+		"export EXPORTED=yes\n"
+		"  SPACED = around  \n"
+		"INLINE=kept # a comment\n"
+		"HASH=a#b\n"
+		"EMPTY=\n";
+	struct kvset s;
+	char err[128];
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(dotenv_parse(text, sizeof text - 1, &s, err,
+				      sizeof err), 0);
+	assert_string_equal(get(&s, "PLAIN"), "value");
+	assert_string_equal(get(&s, "EXPORTED"), "yes");
+	assert_string_equal(get(&s, "SPACED"), "around");
+	assert_string_equal(get(&s, "INLINE"), "kept");
+	assert_string_equal(get(&s, "HASH"), "a#b");
+	assert_string_equal(get(&s, "EMPTY"), "");
+	assert_int_equal(s.count, 6);
+	kvset_free(&s);
+}
+
+static void the_rest_of_the_syntax(void **state)
+{
+	static const char text[] =
+		"SINGLE='$HOME \\n raw'\n"
+		"DOUBLE=\"line1\\nline2 \\\"q\\\" \\$HOME \\\\\"\n"
+		"MULTI=\"first\n"
+		"second\"\n"
+		"QUOTED_COMMENT='v' # fine\n"
+		"CRLF=windows\r\n"
+		"DUP=first\n"
+		"DUP=second\n"
+		"dotted.name-x=1\n"
+		"LAST=no newline";
+	struct kvset s;
+	char err[128];
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(dotenv_parse(text, sizeof text - 1, &s, err,
+				      sizeof err), 0);
+	assert_string_equal(get(&s, "SINGLE"), "$HOME \\n raw");
+	assert_string_equal(get(&s, "DOUBLE"),
+			    "line1\nline2 \"q\" $HOME \\");
+	assert_string_equal(get(&s, "MULTI"), "first\nsecond");
+	assert_string_equal(get(&s, "QUOTED_COMMENT"), "v");
+	assert_string_equal(get(&s, "CRLF"), "windows");
+	assert_string_equal(get(&s, "DUP"), "second");
+	assert_string_equal(get(&s, "dotted.name-x"), "1");
+	assert_string_equal(get(&s, "LAST"), "no newline");
+	assert_int_equal(s.count, 8);
+	kvset_free(&s);
+}
+
+static void errors_name_the_line(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "A=1\nNOEQUALS\n", "line 2: a line that is not NAME=value "
+				     "(no '=')" },
+		{ "A=1\n\n=x\n", "line 3: a line that is not NAME=value "
+				 "(bad name)" },
+		{ "A=\"open\n\nB=2\n", "line 1: unterminated quote" },
+		{ "A='x' y\n", "line 1: text after the closing quote" },
+		{ "1A=x\n", "line 1: a line that is not NAME=value "
+			    "(bad name)" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct kvset s;
+		char err[128] = "";
+
+		kvset_init(&s);
+		assert_int_equal(dotenv_parse(bad[i].text, strlen(bad[i].text),
+					      &s, err, sizeof err), -1);
+		assert_string_equal(err, bad[i].why);
+		kvset_free(&s);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(real_dotenv_syntax),
+		cmocka_unit_test(the_rest_of_the_syntax),
+		cmocka_unit_test(errors_name_the_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
