@@ -1,6 +1,8 @@
 /* dotenv.c - the .env syntax of docker compose and python-dotenv. */
 #include "dotenv.h"
 
+#include "wbuf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,34 +40,13 @@ static int name_char(char ch, int first)
 				       ch == '.' || ch == '-'));
 }
 
-/* Growing value buffer. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static int put(struct buf *b, char ch)
+static int put(struct wbuf *v, char ch)
 {
-	if (b->len + 1 >= b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		char *s = malloc(cap);
-
-		if (!s)
-			return -1;
-		if (b->s) {
-			memcpy(s, b->s, b->len);
-			explicit_bzero(b->s, b->cap);
-			free(b->s);
-		}
-		b->s = s;
-		b->cap = cap;
-	}
-	b->s[b->len++] = ch;
-	return 0;
+	return wbuf_add(v, &ch, 1);
 }
 
 /* A quoted value; c->p is just after the opening quote. */
-static const char *quoted(struct cursor *c, char q, struct buf *v)
+static const char *quoted(struct cursor *c, char q, struct wbuf *v)
 {
 	static const char escapes[] = "n\nr\rt\t\\\\\"\"$$";
 
@@ -92,7 +73,7 @@ static const char *quoted(struct cursor *c, char q, struct buf *v)
 }
 
 /* An unquoted value: to the end of the line or a " #" comment. */
-static const char *unquoted(struct cursor *c, struct buf *v)
+static const char *unquoted(struct cursor *c, struct wbuf *v)
 {
 	const char *start = c->p, *stop;
 
@@ -113,7 +94,7 @@ static const char *entry(struct cursor *c, struct kvset *out)
 {
 	const char *name = c->p, *why = NULL;
 	size_t name_len;
-	struct buf v = { 0 };
+	struct wbuf v = { 0 };
 
 	if (c->end - c->p > 7 && memcmp(c->p, "export", 6) == 0 &&
 	    blank(c->p[6])) {
@@ -142,15 +123,10 @@ static const char *entry(struct cursor *c, struct kvset *out)
 	} else {
 		why = unquoted(c, &v);
 	}
-	if (!why && put(&v, '\0'))
+	if (!why && kvset_put(out, name, name_len, v.data ? v.data : "",
+			      v.len, NULL, KV_REPLACE) < 0)
 		why = "out of memory";
-	if (!why && kvset_put(out, name, name_len, v.s, v.len - 1, NULL,
-			      KV_REPLACE) < 0)
-		why = "out of memory";
-	if (v.s) {
-		explicit_bzero(v.s, v.cap);
-		free(v.s);
-	}
+	wbuf_free(&v);
 	return why;
 }
 

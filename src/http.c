@@ -3,6 +3,7 @@
 
 #include "ca_bundle.h"
 #include "signals.h"
+#include "wbuf.h"
 
 #include <curl/curl.h>
 #include <limits.h>
@@ -72,8 +73,7 @@ static const char *const system_bundles[] = {
 };
 
 struct body {
-	char *data;
-	size_t len, cap;
+	struct wbuf buf;
 	int too_big;
 };
 
@@ -83,33 +83,11 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	struct body *b = userdata;
 	size_t n = size * nmemb;
 
-	if (n > HTTP_MAX_BODY - b->len) {
+	if (n > HTTP_MAX_BODY - b->buf.len) {
 		b->too_big = 1;
 		return 0;
 	}
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 16384;
-		char *p;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = malloc(cap);
-		if (!p)
-			return 0;
-		/* Copy then wipe, rather than realloc, so no stale copy of a
-		 * secret stays behind in freed memory. */
-		if (b->data) {
-			memcpy(p, b->data, b->len);
-			explicit_bzero(b->data, b->cap);
-			free(b->data);
-		}
-		b->data = p;
-		b->cap = cap;
-	}
-	memcpy(b->data + b->len, ptr, n);
-	b->len += n;
-	b->data[b->len] = '\0';
-	return n;
+	return wbuf_add(&b->buf, ptr, n) == 0 ? n : 0;
 }
 
 static const char *env_value(char **envp, const char *name)
@@ -275,16 +253,13 @@ enum http_result http_request(struct http *h, const char *method,
 	if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &retry_after) ==
 	    CURLE_OK && retry_after > 0)
 		resp->retry_after = (long)retry_after;
-	if (!b.data) {
-		b.data = calloc(1, 1);
-		if (!b.data) {
-			snprintf(errbuf, errlen, "out of memory");
-			goto out;
-		}
+	if (!b.buf.data && wbuf_add(&b.buf, "", 0) != 0) {
+		snprintf(errbuf, errlen, "out of memory");
+		goto out;
 	}
-	resp->body = b.data;
-	resp->len = b.len;
-	b.data = NULL;
+	resp->body = b.buf.data;	/* the response owns it now */
+	resp->len = b.buf.len;
+	memset(&b.buf, 0, sizeof b.buf);
 	ret = HTTP_DONE;
 out:
 	/* Do not leave pointers to our stack or the token in the handle. */
@@ -298,10 +273,7 @@ out:
 		explicit_bzero(auth, strlen(auth));
 		free(auth);
 	}
-	if (b.data) {
-		explicit_bzero(b.data, b.cap);
-		free(b.data);
-	}
+	wbuf_free(&b.buf);
 	return ret;
 }
 

@@ -7,6 +7,7 @@ uses the `shim` fixture runs once per build (make check: dev and static).
 import copy
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -110,6 +111,21 @@ def tls_server(data, pki):
     srv.start()
     yield srv
     srv.stop()
+
+
+def free_port():
+    """A loopback port nobody listens on (for "server down" tests)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Origin:
+    """Stands for a server in base_env() when only its URL matters."""
+    def __init__(self, url):
+        self.url = url
 
 
 def base_env(server=None, **extra):

@@ -10,7 +10,8 @@ import pytest
 import certs
 from conftest import (BASE_PATH, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
                       OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
-                      as_bytes, base_env, child_env, exact_env, run)
+                      as_bytes, base_env, child_env, exact_env, free_port,
+                      run)
 
 
 def secret_requests(server):
@@ -328,11 +329,7 @@ def test_token_with_newline_is_refused(shim, server, tmp_path):
 
 
 def test_unreachable_server(shim, tmp_path):
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     marker = tmp_path / "ran"
     env = base_env(None, INFISICAL_API_URL=f"http://127.0.0.1:{port}",
                    INFISICAL_PROJECT_ID=PROJECT, INFISICAL_ENVIRONMENT="dev",

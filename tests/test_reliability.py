@@ -5,15 +5,14 @@ requests the server saw."""
 import os
 import re
 import signal
-import socket
 import subprocess
 import threading
 import time
 
 import pytest
 
-from conftest import (DEV_ROOT, ENV0, MEMBER, InfisicalServer, base_env,
-                      child_env, run)
+from conftest import (DEV_ROOT, ENV0, MEMBER, InfisicalServer, Origin,
+                      base_env, child_env, free_port, run)
 
 LOGIN = "/api/v1/auth/universal-auth/login"
 LIST = "/api/v4/secrets"
@@ -40,15 +39,11 @@ def failed(p, marker=None):
 # -- retries ------------------------------------------------------------------
 
 def test_server_down_then_up(shim, data):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     srv = InfisicalServer(data, port=port)
     threading.Timer(1.5, srv.start).start()
     try:
-        env = base_env(None, INFX_TIMEOUT="15")
-        env.update(base_env(type("S", (), {"url": f"http://127.0.0.1:{port}"})))
+        env = base_env(Origin(f"http://127.0.0.1:{port}"), INFX_TIMEOUT="15")
         p, elapsed = timed(shim, ENV0, env)
         assert p.returncode == 0, p.stderr
         assert 1.4 <= elapsed < 10
@@ -239,10 +234,7 @@ def test_stop_signal_while_fetching(shim, server, tmp_path, sig):
 
 
 def test_stop_signal_during_backoff(shim, tmp_path):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = free_port()
     marker = tmp_path / "ran"
     env = base_env(None, INFISICAL_API_URL=f"http://127.0.0.1:{port}",
                    INFISICAL_PROJECT_ID="p", INFISICAL_ENVIRONMENT="dev",
@@ -260,11 +252,7 @@ def test_stop_signal_during_backoff(shim, tmp_path):
 # -- the opt-in fallback ------------------------------------------------------
 
 def unreachable_env(**extra):
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return base_env(type("S", (), {"url": f"http://127.0.0.1:{port}"}),
+    return base_env(Origin(f"http://127.0.0.1:{free_port()}"),
                     INFX_TIMEOUT="1", FROM_DOTENV="kept", **extra)
 
 

@@ -11,30 +11,7 @@
 
 #include "config.h"
 #include "log.h"
-
-/* argv and envp as config_load sees them: modifiable strings. */
-static char **strings(const char *const *list)
-{
-	size_t n = 0, i;
-	char **v;
-
-	while (list[n])
-		n++;
-	v = calloc(n + 1, sizeof *v);
-	assert_non_null(v);
-	for (i = 0; i < n; i++)
-		v[i] = strdup(list[i]);
-	return v;
-}
-
-static void strings_free(char **v)
-{
-	char **p;
-
-	for (p = v; *p; p++)
-		free(*p);
-	free(v);
-}
+#include "strings.h"
 
 static int count(char **v)
 {

@@ -13,6 +13,7 @@
 #include "environment.h"
 #include "kvset.h"
 #include "secrets.h"
+#include "strings.h"
 
 static const char *value_of(const struct kvset *s, const char *name)
 {
@@ -147,30 +148,6 @@ static void merge_escaped_backslash_before_u0000_is_text(void **state)
 	kvset_free(&s);
 }
 
-/* A modifiable copy of a NULL-terminated list, as environ is. */
-static char **env_copy(const char *const *list)
-{
-	size_t n = 0, i;
-	char **copy;
-
-	while (list[n])
-		n++;
-	copy = calloc(n + 1, sizeof *copy);
-	assert_non_null(copy);
-	for (i = 0; i < n; i++)
-		copy[i] = strdup(list[i]);
-	return copy;
-}
-
-static void env_copy_free(char **copy)
-{
-	char **p;
-
-	for (p = copy; *p; p++)
-		free(*p);
-	free(copy);
-}
-
 static void environment_drops_credentials_and_secrets_win(void **state)
 {
 	static const char *const list[] = {
@@ -179,7 +156,7 @@ static void environment_drops_credentials_and_secrets_win(void **state)
 		"INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=s",
 		"INFISICAL_TOKENX=kept", "NOEQUALS", "PATH=/second", NULL
 	};
-	char **inherited = env_copy(list);
+	char **inherited = strings(list);
 	struct config cfg = { 0 };
 	struct kvset secrets;
 	char **envp;
@@ -197,13 +174,13 @@ static void environment_drops_credentials_and_secrets_win(void **state)
 	assert_null(envp[4]);
 	environment_free(envp);
 	kvset_free(&secrets);
-	env_copy_free(inherited);
+	strings_free(inherited);
 }
 
 static void environment_refuses_bad_names(void **state)
 {
 	static const char *const list[] = { "PATH=/bin", NULL };
-	char **inherited = env_copy(list);
+	char **inherited = strings(list);
 	struct config cfg = { 0 };
 	struct kvset secrets;
 
@@ -216,7 +193,7 @@ static void environment_refuses_bad_names(void **state)
 	kvset_put(&secrets, "", 0, "v", 1, "path", KV_KEEP);
 	assert_null(environment_build(inherited, &secrets, &cfg, NULL, NULL));
 	kvset_free(&secrets);
-	env_copy_free(inherited);
+	strings_free(inherited);
 }
 
 int main(void)
