@@ -190,8 +190,11 @@ enum api_status api_request(struct http *h, const char *method,
 				return API_UNAVAILABLE;
 			}
 			api_describe_error(resp, err, errlen);
-			wait = resp->retry_after >= 0 ?
-			       resp->retry_after * 1000 : backoff_ms(attempt);
+			/* Seconds to ms without overflow: anything beyond a
+			 * day is "longer than any budget". */
+			wait = resp->retry_after < 0 ? backoff_ms(attempt) :
+			       resp->retry_after > 86400 ? 86400000L :
+			       resp->retry_after * 1000;
 		} else {
 			wait = backoff_ms(attempt);
 		}

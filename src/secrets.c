@@ -88,31 +88,73 @@ static void wipe_tree(cJSON *node)
 	}
 }
 
-/* Merge the imports, bottom-most first: the last import wins. */
+/* Merge the imports, bottom-most first: the last import wins. One pass
+ * collects them (cJSON arrays are lists: indexing each is O(n^2)). */
 static int add_imports(const cJSON *imports, struct kvset *out, char *err,
 		       size_t errlen)
 {
-	int i;
+	const cJSON **all, *imp;
+	size_t n = 0, i;
+	int rc = 0;
 
-	for (i = cJSON_GetArraySize(imports) - 1; i >= 0; i--) {
-		const cJSON *imp = cJSON_GetArrayItem(imports, i);
-		const cJSON *items = cJSON_GetObjectItemCaseSensitive(imp,
+	cJSON_ArrayForEach(imp, imports)
+		n++;
+	if (n == 0)
+		return 0;
+	all = malloc(n * sizeof *all);
+	if (!all) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	n = 0;
+	cJSON_ArrayForEach(imp, imports)
+		all[n++] = imp;
+	for (i = n; rc == 0 && i-- > 0;) {
+		const cJSON *items = cJSON_GetObjectItemCaseSensitive(all[i],
 								     "secrets");
-		const char *env = string_field(imp, "environment");
-		const char *path = string_field(imp, "secretPath");
+		const char *env = string_field(all[i], "environment");
+		const char *path = string_field(all[i], "secretPath");
 		char label[512];
 
 		if (!cJSON_IsArray(items)) {
-			snprintf(err, errlen, "import #%d has no \"secrets\" "
+			snprintf(err, errlen, "import #%zu has no \"secrets\" "
 				 "array", i + 1);
-			return -1;
+			rc = -1;
+			break;
 		}
 		snprintf(label, sizeof label, "import %s:%s", env ? env : "?",
 			 path ? path : "?");
-		if (add_items(items, NULL, label, out, err, errlen) != 0)
-			return -1;
+		rc = add_items(items, NULL, label, out, err, errlen);
 	}
-	return 0;
+	free(all);
+	return rc;
+}
+
+/*
+ * How many JSON values text holds at most (commas and openings outside
+ * strings, plus one): a body of tiny values ("[0,0,0,...]") would make a
+ * tree of millions of nodes, hundreds of MB, before any check could run.
+ */
+static size_t count_values(const char *json, size_t len)
+{
+	size_t i, n = 1;
+	int in_string = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = json[i];
+
+		if (in_string) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		} else if (c == '"') {
+			in_string = 1;
+		} else if (c == ',' || c == '[' || c == '{') {
+			n++;
+		}
+	}
+	return n;
 }
 
 int secrets_parse(const char *json, size_t len, const char *path,
@@ -125,6 +167,11 @@ int secrets_parse(const char *json, size_t len, const char *path,
 	if (has_nul_escape(json, len)) {
 		snprintf(err, errlen, "a secret holds a NUL character, which "
 			 "no environment variable can hold");
+		return -1;
+	}
+	if (count_values(json, len) > SECRETS_MAX_JSON_VALUES) {
+		snprintf(err, errlen, "the answer holds more than %d JSON "
+			 "values", SECRETS_MAX_JSON_VALUES);
 		return -1;
 	}
 	root = api_parse(json, len);
@@ -391,14 +438,21 @@ enum api_status secrets_fetch(struct http *h, const struct config *cfg,
 			}
 		}
 		kvset_free(&one);
-		if (st != API_OK)
+		if (st != API_OK) {
+			kvset_free(out);	/* never a partial set */
 			return st;
+		}
 		if (out->count > cfg->max_secrets) {
 			log_error("more than %zu secrets (INFX_MAX_SECRETS); "
 				  "raise it if this is expected",
 				  cfg->max_secrets);
+			kvset_free(out);
 			return API_FAILED;
 		}
 	}
-	return check_references(cfg, out) == 0 ? API_OK : API_FAILED;
+	if (check_references(cfg, out) != 0) {
+		kvset_free(out);
+		return API_FAILED;
+	}
+	return API_OK;
 }

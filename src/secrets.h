@@ -34,12 +34,16 @@
  * TokenError, 401 UnauthorizedError) and may_relogin is set, it returns
  * API_TOKEN_REJECTED without a message: the caller may log in once more.
  * Returns API_OK, or the api_status of the failure (one line printed,
- * except for API_INTERRUPTED and API_TOKEN_REJECTED). At most
- * cfg->max_secrets secrets are accepted.
+ * except for API_INTERRUPTED and API_TOKEN_REJECTED), with out empty: never
+ * a partial set. At most cfg->max_secrets secrets are accepted.
  */
 enum api_status secrets_fetch(struct http *h, const struct config *cfg,
 			      const char *token, int may_relogin,
 			      struct kvset *out);
+
+/* More JSON values than this in one answer is an error: about 100 MB of
+ * parsed tree at most, room for 10,000 secrets many times over. */
+#define SECRETS_MAX_JSON_VALUES 1000000
 
 /*
  * Merge one list answer (json, len bytes and a NUL at json[len], as
@@ -50,8 +54,8 @@ enum api_status secrets_fetch(struct http *h, const struct config *cfg,
  * the bottom-most import wins over the ones above it.
  * Sources: an own secret's secretPath (path when absent); "import
  * ENV:PATH" for an imported one.
- * Returns 0, or -1 with a reason in err (size errlen): not JSON, no
- * "secrets" array, an item without string "secretKey"/"secretValue", a
+ * Returns 0, or -1 with a reason in err (size errlen): not JSON, more
+ * than SECRETS_MAX_JSON_VALUES values, no "secrets" array, an item without string "secretKey"/"secretValue", a
  * NUL character in a name or value, out of memory. Values are never
  * copied into err.
  */

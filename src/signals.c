@@ -57,6 +57,8 @@ int signals_sleep_ms(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
+	if (ms <= 0)
+		return caught ? -1 : 0;
 	while (!caught && nanosleep(&ts, &ts) != 0 && errno == EINTR)
 		;
 	return caught ? -1 : 0;

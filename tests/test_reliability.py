@@ -439,3 +439,50 @@ def test_fifty_shims_against_a_rate_limited_server(shim, data):
         assert len(srv.requests) <= 2 * 100
     finally:
         srv.stop()
+
+
+# -- found by trying to break it ------------------------------------------------
+
+def test_fallback_never_runs_with_a_partial_set(shim, data, server):
+    """The first path answered, a later one stays unavailable: the
+    command runs with none of the secrets, not with the first path's."""
+    data["projects"]["6b9840a0-8e69-42a9-879e-c8f739eadf8a"][
+        "environments"]["dev"]["folders"]["/app"]["secrets"]["X"] = "1"
+    server.add_fault("list", "delay", seconds=0)
+    server.add_fault("list", "status", status=503, times=1000)
+    p = run(shim, ["--on-unavailable=run", "--path", "/", "--path", "/app"]
+            + ENV0, base_env(server, INFX_TIMEOUT="2"))
+    assert p.returncode == 0, p.stderr
+    got = child_env(p.stdout)
+    assert b"API_KEY" not in got and b"X" not in got
+
+
+def test_huge_retry_after_does_not_overflow(shim, server, tmp_path):
+    server.add_fault("login", "status", status=503, times=1000,
+                     headers={"retry-after": "9223372036854775807"})
+    marker = tmp_path / "ran"
+    p, elapsed = timed(shim, ["--", "touch", str(marker)],
+                       base_env(server, INFX_TIMEOUT="3"))
+    line = failed(p, marker)
+    assert "asked to wait longer" in line
+    assert paths(server) == [LOGIN] and elapsed < 2
+
+
+def test_many_imports_are_merged_in_linear_time(shim, server, tmp_path):
+    """50,000 empty imports: quadratic indexing took 30 s of CPU."""
+    body = ('{"secrets":[{"secretKey":"A","secretValue":"1"}],"imports":['
+            + ",".join(['{"secrets":[]}'] * 50000) + "]}")
+    server.add_fault("list", "status", status=200, body=body)
+    p, elapsed = timed(shim, ENV0, base_env(server))
+    assert p.returncode == 0, p.stderr
+    assert child_env(p.stdout)[b"A"] == b"1"
+    assert elapsed < 5
+
+
+def test_a_body_of_tiny_values_is_refused(shim, server, tmp_path):
+    body = '{"secrets":[],"x":[' + ",".join(["0"] * 1100000) + "]}"
+    server.add_fault("list", "status", status=200, body=body)
+    marker = tmp_path / "ran"
+    line = failed(run(shim, ["--", "touch", str(marker)], base_env(server)),
+                  marker)
+    assert "more than 1000000 JSON values" in line
