@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define DEFAULT_API_URL "https://app.infisical.com"
@@ -158,6 +159,7 @@ static char *read_credential_file(const char *var, const char *path)
 {
 	char *buf = malloc(CREDENTIAL_FILE_MAX + 1);
 	const char *why = NULL;
+	struct stat st;
 	size_t len = 0;
 	int fd;
 
@@ -165,13 +167,16 @@ static char *read_credential_file(const char *var, const char *path)
 		log_error("unable to read %s: out of memory", var);
 		return NULL;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not hang the start; it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		log_error("unable to open %s '%s': %s", var, path,
 			  strerror(errno));
 		free(buf);
 		return NULL;
 	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
 	while (!why) {
 		ssize_t n = read(fd, buf + len, CREDENTIAL_FILE_MAX + 1 - len);
 
@@ -345,12 +350,45 @@ static int load_auth(struct config *cfg, char **envp)
 	}
 }
 
+/* RFC 9110 token characters (a header name). */
+static int is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* A header a proxy may want, and none that would change the request. */
+static int header_is_safe(const char *name, size_t nlen, const char *value,
+			  size_t vlen)
+{
+	static const char *const own[] = {
+		"Authorization", "Host", "Content-Type", "Content-Length",
+		"Transfer-Encoding",
+	};
+	size_t i;
+
+	for (i = 0; i < nlen; i++)
+		if (!is_tchar((unsigned char)name[i]))
+			return 0;
+	for (i = 0; i < vlen; i++)
+		if ((unsigned char)value[i] < 0x20 &&
+		    value[i] != '\t')
+			return 0;
+	for (i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strlen(own[i]) == nlen &&
+		    strncasecmp(name, own[i], nlen) == 0)
+			return 0;
+	return 1;
+}
+
 /*
  * INFISICAL_CUSTOM_HEADERS as the official CLI reads it
  * (packages/util/helper.go GetInfisicalCustomHeadersMap): blank-separated
  * Name=value pairs; a value may be in single or double quotes (kept
  * verbatim, a quote after a backslash does not end it); User-Agent and
- * Accept are ignored. Stored as "Name: value" lines.
+ * Accept are ignored. Unlike the CLI, a header that is not a token name
+ * with a plain value, or one the shim sets itself, is an error. Stored as
+ * "Name: value" lines.
  */
 static int parse_headers(struct config *cfg, const char *s)
 {
@@ -393,10 +431,12 @@ static int parse_headers(struct config *cfg, const char *s)
 		if ((nlen == 10 && strncasecmp(name, "User-Agent", 10) == 0) ||
 		    (nlen == 6 && strncasecmp(name, "Accept", 6) == 0))
 			continue;
-		if ((nlen == 13 && strncasecmp(name, "Authorization", 13) == 0)
-		    || memchr(value, '\r', vlen) || memchr(value, '\n', vlen)) {
-			log_error(VAR_HEADERS " may not set Authorization nor "
-				  "hold line breaks");
+		if (!header_is_safe(name, nlen, value, vlen)) {
+			log_error(VAR_HEADERS " holds a header infx-exec does "
+				  "not send: names are tokens (RFC 9110), values "
+				  "have no control characters, and Authorization"
+				  ", Host, Content-Type, Content-Length and "
+				  "Transfer-Encoding are its own");
 			return -1;
 		}
 		line = malloc(nlen + vlen + 3);
@@ -424,11 +464,30 @@ static int set_api_url(struct config *cfg, const char *url)
 	size_t len = strlen(url);
 	char safe[256];
 
+	const char *host = strstr(url, "://");
+	size_t i;
+
 	if (strncasecmp(url, "https://", 8) != 0 &&
 	    strncasecmp(url, "http://", 7) != 0) {
 		log_error("INFISICAL_API_URL '%s' is not an http:// or https:// "
 			  "URL", log_sanitize(safe, sizeof safe, url, len));
 		return -1;
+	}
+	/* Only scheme://host[:port][/path]: a password would be logged and
+	 * sent as Basic auth, a query or fragment would move the login. */
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' ||
+		    (c == '@' && !memchr(host + 3, '/', (size_t)(url + i -
+							     host - 3)))) {
+			/* Not echoed: it may hold a password. */
+			log_error("INFISICAL_API_URL may hold only "
+				  "scheme://host[:port][/path] (no user or "
+				  "password, query, fragment, blank or "
+				  "control character)");
+			return -1;
+		}
 	}
 	while (len > 0 && url[len - 1] == '/')
 		len--;
@@ -671,7 +730,15 @@ static int apply_flag(struct config *cfg, struct flag_values *f, int c,
 	int rc = 0;
 
 	switch (c) {
-	case OPT_API_URL: f->api_url = optarg; break;
+	case OPT_API_URL:
+		if (!*optarg) {
+			/* Unlike an empty variable, an empty flag is a
+			 * mistake: it would mean Infisical Cloud. */
+			log_error("--api-url is empty");
+			return -1;
+		}
+		f->api_url = optarg;
+		break;
 	case OPT_PROJECT: cfg->project_id = optarg; break;
 	case 'e': cfg->environment = optarg; break;
 	case OPT_PATH:
@@ -723,10 +790,17 @@ static int apply_flag(struct config *cfg, struct flag_values *f, int c,
 		return 1;
 	case 'V':
 		return 1;
-	case ':':
-		log_error("option '%s' needs a value", argv[optind - 1]);
+	case ':': {
+		/* A long option is still in argv; a short one at the end of
+		 * argv may not be (musl moves optind past it). */
+		const char *arg = argv[optind - 1];
+		char opt[3] = { '-', (char)optopt, '\0' };
+
+		log_error("option '%s' needs a value",
+			  arg && strncmp(arg, "--", 2) == 0 ? arg : opt);
 		usage_error();
 		return -1;
+	}
 	default: {
 		char safe[64];
 		const char *arg = argv[optind - 1];

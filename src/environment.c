@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/resource.h>
 
 /* The kernel's limit on one argv or envp string, NUL included
@@ -26,22 +27,33 @@ static int is(const char *name, size_t len, const char *word)
 }
 
 /*
- * The reserved-name policy. Refused: what could run code in the command
- * before its main (the dynamic loader's and glibc's variables) and the
- * shim's own configuration. Dropped: the names `infisical run` drops
- * (packages/util/secrets.go), which describe the container, not the app.
+ * The reserved-name policy. Refused: what could make the command run code
+ * it did not ship or trust servers it should not (the dynamic loader's and
+ * glibc's variables, the start-up hooks of shells and language runtimes,
+ * the TLS trust of OpenSSL-based apps) and the shim's own configuration.
+ * Dropped: the names `infisical run` drops (packages/util/secrets.go),
+ * which describe the container, not the app.
  */
 static enum name_rule classify(const char *name, size_t len)
 {
+	static const char *const refused[] = {
+		"GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH",
+		"MALLOC_TRACE", "BASH_ENV", "ENV", "NODE_OPTIONS", "PERL5OPT",
+		"PERL5LIB", "RUBYOPT", "PYTHONSTARTUP", "PYTHONPATH",
+		"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
+		"SSL_CERT_FILE", "SSL_CERT_DIR",
+	};
 	static const char *const dropped[] = {
 		"HOME", "PATH", "PS1", "PS2", "PWD", "EDITOR", "XAUTHORITY",
 		"USER", "TERM", "TERMINFO", "SHELL", "MAIL",
 	};
 	size_t i;
 
-	if (has_prefix(name, len, "LD_") || is(name, len, "GCONV_PATH") ||
-	    is(name, len, "GLIBC_TUNABLES") || config_is_own_var(name, len))
+	if (has_prefix(name, len, "LD_") || config_is_own_var(name, len))
 		return NAME_REFUSE;
+	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+		if (is(name, len, refused[i]))
+			return NAME_REFUSE;
 	if (has_prefix(name, len, "XDG_") || has_prefix(name, len, "LC_"))
 		return NAME_DROP;
 	for (i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
@@ -203,6 +215,9 @@ static int check_sizes(const struct kvset *env, char **argv)
 	}
 	for (; argv && *argv; argv++)
 		total += strlen(*argv) + 1 + sizeof(char *);
+	/* The kernel also copies the file name found in PATH, and the
+	 * terminating NULL pointers. */
+	total += PATH_MAX + 2 * sizeof(char *);
 	if (total > arg_max) {
 		log_error("the environment and arguments take %zu bytes, more "
 			  "than the %zu the kernel allows (ARG_MAX)", total,

@@ -13,8 +13,11 @@
  *     inherited entry without '=' is left out; of inherited duplicates the
  *     first wins (what getenv(3) returns);
  *   - reserved names (docs/configuration.md): a secret may not set a
- *     dynamic-loader variable (LD_*, GCONV_PATH, GLIBC_TUNABLES) nor the
- *     shim's own INFISICAL_* and INFX_* variables (an error), and a secret
+ *     dynamic-loader variable (LD_*, GCONV_PATH, GLIBC_TUNABLES...), a
+ *     start-up hook of a shell or runtime (BASH_ENV, NODE_OPTIONS,
+ *     PYTHONPATH, JAVA_TOOL_OPTIONS...), the TLS trust (SSL_CERT_FILE,
+ *     SSL_CERT_DIR) nor the shim's own INFISICAL_* and INFX_* variables
+ *     (an error), and a secret
  *     named like a variable of the container's shell (the official CLI's
  *     list: HOME, PATH, USER, SHELL, TERM, PWD, LC_*, XDG_*...) is not
  *     applied, with a warning; names listed in cfg->allow pass;

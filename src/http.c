@@ -6,11 +6,13 @@
 #include "wbuf.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -42,6 +44,18 @@ static int on_progress(void *p, curl_off_t dt, curl_off_t dn, curl_off_t ut,
 {
 	(void)p, (void)dt, (void)dn, (void)ut, (void)un;
 	return signals_caught() != 0;
+}
+
+/* Whether this process cannot open one more socket (EMFILE, ENFILE). */
+static int out_of_descriptors(void)
+{
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0) {
+		close(fd);
+		return 0;
+	}
+	return errno == EMFILE || errno == ENFILE;
 }
 
 /* Whether a transfer that got no answer may get one when tried again. */
@@ -238,6 +252,14 @@ enum http_result http_request(struct http *h, const char *method,
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK) {
 		ret = b.too_big ? HTTP_FATAL : classify(rc);
+		/* Out of descriptors here is no server's fault: retrying, or
+		 * running without secrets, would not help. */
+		if (ret == HTTP_RETRYABLE && out_of_descriptors()) {
+			snprintf(errbuf, errlen, "no file descriptor left "
+				 "(RLIMIT_NOFILE)");
+			ret = HTTP_FATAL;
+			goto out;
+		}
 		if (b.too_big)
 			snprintf(errbuf, errlen, "response larger than %d "
 				 "bytes", HTTP_MAX_BODY);

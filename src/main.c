@@ -84,16 +84,23 @@ static enum api_status fetch_secrets(const struct config *cfg,
 	return st;
 }
 
-/* --check: one line per variable from Infisical, "NAME<TAB>SOURCE". */
+/*
+ * --check: one line per variable from Infisical, "NAME<TAB>SOURCE". Both
+ * come from the server: control characters become '?', so that a name
+ * cannot add lines or send terminal escapes.
+ */
 static void print_check(const struct kvset *applied)
 {
+	char name[512], source[512];
 	size_t i;
 
 	for (i = 0; i < applied->count; i++) {
 		const struct kv *e = &applied->items[i];
+		const char *src = e->source ? e->source : "";
 
-		fwrite(e->name, 1, e->name_len, stdout);
-		printf("\t%s\n", e->source ? e->source : "");
+		printf("%s\t%s\n", log_sanitize(name, sizeof name, e->name,
+						e->name_len),
+		       log_sanitize(source, sizeof source, src, strlen(src)));
 	}
 	fflush(stdout);
 }

@@ -486,3 +486,22 @@ def test_a_body_of_tiny_values_is_refused(shim, server, tmp_path):
     line = failed(run(shim, ["--", "touch", str(marker)], base_env(server)),
                   marker)
     assert "more than 1000000 JSON values" in line
+
+
+def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
+    """EMFILE is this process's problem, not the server's: no retry, no
+    fallback to running without secrets. (Static only: a dynamic binary
+    cannot even load its libraries with 3 descriptors.)"""
+    shim = static_shim
+    import resource
+
+    def few_fds():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3))
+
+    p = subprocess.run([shim, "--on-unavailable=run", "--", "true"],
+                       env=base_env(server, INFX_TIMEOUT="2"),
+                       capture_output=True, preexec_fn=few_fds, timeout=30)
+    assert p.returncode == 125, p.stderr
+    assert b"no file descriptor left (RLIMIT_NOFILE)" in p.stderr
+    assert b"UNAVAILABLE" not in p.stderr
+    assert len(server.requests) == 0

@@ -669,3 +669,80 @@ def test_proxy_variables_are_honoured(shim, server):
         assert p.returncode == 125 and proxy.seen == []
     finally:
         proxy.stop()
+
+
+# -- found by trying to break it ------------------------------------------------
+
+def test_check_output_cannot_be_forged(shim, data, server):
+    folder(data, "/f", {"GOOD\tinjected\nFAKE\x1b[31m": "v"},
+           imports=[{"environment": "staging", "secretPath": "/"}])
+    p = run(shim, ["--check", "--path", "/f"], base_env(server))
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.decode().splitlines()
+    assert "GOOD?injected?FAKE?[31m\t/f" in lines
+    assert all(line.count("\t") == 1 for line in lines)
+    assert b"\x1b" not in p.stdout
+
+
+@pytest.mark.parametrize("url", [
+    "http://admin:Sup3rPassw0rd@127.0.0.1:1",
+    "http://127.0.0.1:1/?x=1",
+    "http://127.0.0.1:1/#frag",
+    "http://127.0.0.1:1/\x1b[31m\nFAKE",
+    "http://127.0.0.1:1/a b",
+])
+def test_api_url_holds_only_scheme_host_port_path(shim, server, url):
+    p = run(shim, ENV0, base_env(server, INFISICAL_API_URL=url))
+    line = one_line_failure(p)
+    assert "may hold only scheme://host[:port][/path]" in line
+    assert "Sup3rPassw0rd" not in line and "\x1b" not in line
+    assert server.requests == []
+
+
+def test_api_url_with_at_in_the_path_is_fine(shim, server):
+    p = run(shim, ENV0, base_env(server, INFISICAL_API_URL=server.url +
+                                 "/x@y/.."))
+    assert b"may hold only" not in p.stderr
+
+
+def test_credential_file_must_be_a_regular_file(shim, server, tmp_path):
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (str(fifo), str(tmp_path), "/dev/zero"):
+        env = base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                       INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE=path)
+        p = run(shim, ENV0, env, timeout=10)
+        line = one_line_failure(p)
+        assert f"'{path}': not a regular file" in line
+    assert server.requests == []
+
+
+def test_missing_value_names_the_option(shim):
+    p = run(shim, ["-u"], {"PATH": BASE_PATH})
+    assert p.returncode == 125
+    assert p.stderr.startswith(b"infx-exec: option '-u' needs a value\n")
+
+
+def test_empty_api_url_flag_is_an_error(shim, server):
+    p = run(shim, ["--api-url="] + ENV0, base_env(server))
+    assert "--api-url is empty" in one_line_failure(p)
+
+
+@pytest.mark.parametrize("headers", [
+    "X-Injected:1=b", "X-A='a\x1bb'", "Host=evil", "Content-Length=5",
+    "transfer-encoding=chunked", "Content-Type=text/plain"])
+def test_custom_headers_that_would_change_the_request(shim, server,
+                                                       headers):
+    p = run(shim, ENV0, base_env(server, INFISICAL_CUSTOM_HEADERS=headers))
+    assert "INFISICAL_CUSTOM_HEADERS holds a header" in one_line_failure(p)
+    assert server.requests == []
+
+
+@pytest.mark.parametrize("name", ["NODE_OPTIONS", "BASH_ENV", "PYTHONPATH",
+                                  "JAVA_TOOL_OPTIONS", "SSL_CERT_FILE",
+                                  "PERL5OPT", "LOCPATH"])
+def test_runtime_hooks_are_reserved(shim, data, server, name):
+    folder(data, "/h", {"OK": "1", name: "--require /tmp/evil.js"})
+    p = run(shim, ENV0, base_env(server, INFISICAL_SECRET_PATH="/h"))
+    assert f"secret '{name}' may not set a reserved variable" in \
+        one_line_failure(p)
