@@ -142,7 +142,7 @@ build/dev/unit/%: tests/unit/%.c $(DEV_OBJS)
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
-integration: dev static
+integration: dev static build/plain/infx-exec
 	INFX_BINARIES="build/dev/infx-exec build/infx-exec" \
 		$(PYTHON) -m pytest -q tests
 

@@ -15,7 +15,7 @@ set -euo pipefail
 pkgs_build=(musl-tools gcc make dpkg-dev linux-libc-dev perl pkg-config
             gpgv ca-certificates xz-utils file)
 pkgs_dev=(gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev)
-pkgs_test=(python3 python3-pytest openssl strace valgrind file procps mandoc clang libclang-rt-14-dev docker-compose python3-yaml python3-jsonschema)
+pkgs_test=(python3 python3-pytest openssl strace valgrind gdb file procps mandoc clang libclang-rt-14-dev docker-compose python3-yaml python3-jsonschema)
 
 [ $# -gt 0 ] || set -- all
 want=()

@@ -4,6 +4,7 @@
 #include "log.h"
 
 #include "signals.h"
+#include "wipe.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -15,36 +16,9 @@
 #define BACKOFF_BASE_MS 250L
 #define BACKOFF_CAP_MS 5000L
 
-/* Each block carries its size in a header as wide as the strictest
- * alignment, so the pointer handed to cJSON stays aligned. */
-#define HEADER sizeof(max_align_t)
-
-static void *wiping_malloc(size_t n)
-{
-	char *p = n <= (size_t)-1 - HEADER ? malloc(n + HEADER) : NULL;
-
-	if (!p)
-		return NULL;
-	memcpy(p, &n, sizeof n);
-	return p + HEADER;
-}
-
-static void wiping_free(void *ptr)
-{
-	char *p;
-	size_t n;
-
-	if (!ptr)
-		return;
-	p = (char *)ptr - HEADER;
-	memcpy(&n, p, sizeof n);
-	explicit_bzero(ptr, n);
-	free(p);
-}
-
 void api_init(void)
 {
-	cJSON_Hooks hooks = { wiping_malloc, wiping_free };
+	cJSON_Hooks hooks = { wipe_malloc, wipe_free };
 
 	cJSON_InitHooks(&hooks);
 }

@@ -4,6 +4,7 @@
 #include "ca_bundle.h"
 #include "signals.h"
 #include "wbuf.h"
+#include "wipe.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -29,6 +30,13 @@ struct http {
 	const struct strlist *headers;
 	long long deadline_ms;	/* monotonic; 0 = none */
 };
+
+int http_global_init(void)
+{
+	return curl_global_init_mem(CURL_GLOBAL_DEFAULT, wipe_malloc,
+				    wipe_free, wipe_realloc, wipe_strdup,
+				    wipe_calloc) == CURLE_OK ? 0 : -1;
+}
 
 long long http_now_ms(void)
 {

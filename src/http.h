@@ -28,6 +28,13 @@ enum http_result {
 	HTTP_INTERRUPTED	/* a stop signal arrived (signals_caught) */
 };
 
+/*
+ * curl_global_init, with the wiping allocators of wipe.h: libcurl keeps the
+ * request (login body, Authorization header) in buffers of its own, which
+ * are then wiped when freed. Call once, first. Returns 0 or -1.
+ */
+int http_global_init(void);
+
 /* Milliseconds on the monotonic clock. */
 long long http_now_ms(void);
 

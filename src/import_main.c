@@ -230,7 +230,7 @@ static int upload_all(const struct config *cfg, const struct kvset *keys,
 	size_t i;
 	int failed = 0;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (http_global_init() != 0) {
 		log_error("unable to initialize libcurl");
 		return -1;
 	}

@@ -60,7 +60,7 @@ static enum api_status fetch_secrets(const struct config *cfg,
 	char *token = NULL;
 	enum api_status st;
 
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (http_global_init() != 0) {
 		log_error("unable to initialize libcurl");
 		return API_FAILED;
 	}

@@ -505,3 +505,35 @@ def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
     assert b"no file descriptor left (RLIMIT_NOFILE)" in p.stderr
     assert b"UNAVAILABLE" not in p.stderr
     assert len(server.requests) == 0
+
+
+def test_no_secret_copy_is_left_in_memory_at_exec(server, tmp_path):
+    """At the command's execve, the shim's writable memory holds neither
+    the client secret nor the access token: libcurl's and cJSON's buffers
+    are wiped when freed. The plain glibc build, under gdb; credentials
+    come from files, so no copy sits in the environment by design."""
+    import shutil
+    from conftest import STATIC_TOKEN
+    plain = os.path.join(os.path.dirname(__file__), "..", "build", "plain",
+                         "infx-exec")
+    if not shutil.which("gdb") or not os.access(plain, os.X_OK):
+        pytest.skip("needs gdb and build/plain/infx-exec (make valgrind)")
+    (tmp_path / "secret").write_text(MEMBER["secret"])
+    (tmp_path / "token").write_text(STATIC_TOKEN)
+    ua = base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                  INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE=str(
+                      tmp_path / "secret"))
+    token = base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=None,
+                     INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                     INFISICAL_TOKEN_FILE=str(tmp_path / "token"))
+    for env, needle in ((ua, MEMBER["secret"]), (token, STATIC_TOKEN)):
+        (tmp_path / "needles").write_text(needle + "\n")
+        env["INFX_SCAN_FILE"] = str(tmp_path / "needles")
+        p = subprocess.run(
+            ["gdb", "-batch", "-nx", "-x",
+             os.path.join(os.path.dirname(__file__), "tools",
+                          "scan_at_exec.py"),
+             "--args", plain, "--", "/bin/true"],
+            env=env, capture_output=True, text=True, timeout=120)
+        assert "CLEAN" in p.stdout, p.stdout + p.stderr
+    assert [r["path"] for r in server.requests] == [LOGIN, LIST, LIST]
