@@ -6,6 +6,7 @@
 #                   unit tests and the integration suite against both
 #   make            the release binary: static, musl, build/infx-exec
 #   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
+#   make bench      the benchmarks, written to docs/benchmarks.md
 #   make install    build/infx-exec, build/infx-import -> $(DESTDIR)$(BINDIR),
 #                   docs/infx-exec.1 -> $(DESTDIR)$(MANDIR)/man1
 #
@@ -58,7 +59,7 @@ DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
 .DELETE_ON_ERROR:
 .PHONY: all static dev check unit integration demo install uninstall clean \
-	deps packages fuzz valgrind
+	deps packages fuzz valgrind bench
 
 all: static
 static: build/infx-exec build/infx-import
@@ -152,6 +153,12 @@ integration: dev static build/plain/infx-exec
 check:
 	scripts/install-deps.sh all
 	$(MAKE) unit integration valgrind fuzz FUZZ_SECONDS=15
+	bench/run.sh --smoke
+
+# Benchmarks (docs/benchmarks.md): start-up against curl, a shell script
+# and the Node SDK, size, memory, instructions, many starts at once.
+bench: static
+	bench/run.sh
 
 # libFuzzer harnesses (clang): the response -> environment step and the
 # configuration parser, each run for FUZZ_SECONDS on a corpus seeded from
