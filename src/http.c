@@ -7,6 +7,7 @@
 #include "wipe.h"
 
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -123,6 +124,34 @@ static const char *env_value(char **envp, const char *name)
 	return NULL;
 }
 
+/* The system's directory of hashed CA links (openssl rehash: "<8 hex>.0"). */
+#define SYSTEM_CA_DIR "/etc/ssl/certs"
+
+/*
+ * Whether dir holds OpenSSL's hashed links. Such a directory is read one
+ * certificate at a time, when a chain needs it: about 12 ms against a
+ * whole bundle's 50 ms (OpenSSL 3 decodes every root of a bundle file;
+ * docs/benchmarks.md).
+ */
+static int is_hashed_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int yes = 0;
+
+	if (!d)
+		return 0;
+	while (!yes && (e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+
+		yes = n == 10 && e->d_name[8] == '.' &&
+		      strspn(e->d_name, "0123456789abcdef") == 8 &&
+		      e->d_name[9] >= '0' && e->d_name[9] <= '9';
+	}
+	closedir(d);
+	return yes;
+}
+
 /* Choose the CA certificates (see http_new); all set explicitly, so the
  * static and the dev build behave the same whatever libcurl defaults to. */
 static void set_trust(CURL *curl, char **envp, const char *ca_file)
@@ -131,6 +160,8 @@ static void set_trust(CURL *curl, char **envp, const char *ca_file)
 	const char *dir = ca_file ? NULL : env_value(envp, "SSL_CERT_DIR");
 	size_t i;
 
+	if (!file && !dir && is_hashed_dir(SYSTEM_CA_DIR))
+		dir = SYSTEM_CA_DIR;
 	for (i = 0; !file && !dir && i < sizeof system_bundles /
 	     sizeof system_bundles[0]; i++)
 		if (access(system_bundles[i], R_OK) == 0)

@@ -42,7 +42,9 @@ long long http_now_ms(void);
  * Create the client. Call once, after curl_global_init. TLS always verifies
  * the peer and the host name, against the first of: ca_file
  * (INFISICAL_CA_CERT_FILE); SSL_CERT_FILE and/or SSL_CERT_DIR from envp;
- * the system's CA bundle (Debian, Alpine, RHEL, SUSE locations); the
+ * /etc/ssl/certs when it holds OpenSSL's hashed links (read per need:
+ * faster than a whole bundle); the system's CA bundle (Debian, Alpine,
+ * RHEL, SUSE locations); the
  * Mozilla roots built into the binary (so FROM scratch images work).
  * Only http and https are allowed and redirects are never followed (a
  * redirect could carry the token elsewhere). libcurl's standard proxy

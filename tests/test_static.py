@@ -95,3 +95,22 @@ def test_image_like_roots(static_shim, tls_server, pki, tmp_path, layout):
     p = in_root(root, ["--user", "app"] + SELF, chroot_env(tls_server))
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith(b"infx-exec ")
+
+
+@needs_root
+def test_root_with_hashed_ca_directory_only(static_shim, tls_server, pki,
+                                            tmp_path):
+    """/etc/ssl/certs with OpenSSL's hash links and no bundle file (the
+    faster path infx-exec prefers) verifies the server."""
+    root = make_root(tmp_path, static_shim, "scratch")
+    certs_dir = root / "etc" / "ssl" / "certs"
+    certs_dir.mkdir(parents=True)
+    shutil.copy(pki["ca"], certs_dir / "test-ca.pem")
+    subprocess.run(["openssl", "rehash", str(certs_dir)], check=True)
+    p = in_root(root, SELF, chroot_env(tls_server))
+    assert p.returncode == 0, p.stderr
+    (certs_dir / "test-ca.pem").unlink()
+    for link in certs_dir.iterdir():
+        link.unlink()
+    p = in_root(root, SELF, chroot_env(tls_server, INFX_TIMEOUT="2"))
+    assert p.returncode == 125 and b"certificate" in p.stderr
