@@ -126,6 +126,13 @@ static long backoff_ms(int attempt)
 	return 50 + random() % ceiling;
 }
 
+/* Up to 1 s on top of a Retry-After, so that the shims of one host, told
+ * the same moment, do not all come back in the same millisecond. */
+static long jitter_ms(void)
+{
+	return backoff_ms(2) % 1000;
+}
+
 static int retryable_status(long status, int *seen_500)
 {
 	if (status == 500)
@@ -168,7 +175,7 @@ enum api_status api_request(struct http *h, const char *method,
 			 * day is "longer than any budget". */
 			wait = resp->retry_after < 0 ? backoff_ms(attempt) :
 			       resp->retry_after > 86400 ? 86400000L :
-			       resp->retry_after * 1000;
+			       resp->retry_after * 1000 + jitter_ms();
 		} else {
 			wait = backoff_ms(attempt);
 		}

@@ -26,7 +26,8 @@ enum api_status {
  *     400/401/403/404/422 are never retried, so a login can never lock
  *     an identity out by repeating itself);
  * waiting with exponential backoff and full jitter (250 ms doubling, at
- * most 5 s), or as long as the server's Retry-After says. When the wait
+ * most 5 s), or as long as the server's Retry-After says (plus up to 1 s
+ * of jitter, so that many shims do not return at once). When the wait
  * does not fit in what is left of the budget, it stops at once.
  * Returns API_OK with resp holding the answer; API_UNAVAILABLE with the
  * reason in err (and resp the last 5xx/429 answer, if any); API_FAILED

@@ -21,9 +21,21 @@ static int has_prefix(const char *name, size_t len, const char *prefix)
 	return len >= plen && memcmp(name, prefix, plen) == 0;
 }
 
-static int is(const char *name, size_t len, const char *word)
+/* A word and its length, so a name is compared only to words as long. */
+struct word {
+	const char *s;
+	size_t len;
+};
+#define W(s) { s, sizeof s - 1 }
+
+static int in(const char *name, size_t len, const struct word *w, size_t n)
 {
-	return strlen(word) == len && memcmp(name, word, len) == 0;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (w[i].len == len && memcmp(name, w[i].s, len) == 0)
+			return 1;
+	return 0;
 }
 
 /*
@@ -36,29 +48,26 @@ static int is(const char *name, size_t len, const char *word)
  */
 static enum name_rule classify(const char *name, size_t len)
 {
-	static const char *const refused[] = {
-		"GCONV_PATH", "GLIBC_TUNABLES", "LOCPATH", "NLSPATH",
-		"MALLOC_TRACE", "BASH_ENV", "ENV", "NODE_OPTIONS", "PERL5OPT",
-		"PERL5LIB", "RUBYOPT", "PYTHONSTARTUP", "PYTHONPATH",
-		"JAVA_TOOL_OPTIONS", "_JAVA_OPTIONS", "JDK_JAVA_OPTIONS",
-		"SSL_CERT_FILE", "SSL_CERT_DIR",
+	static const struct word refused[] = {
+		W("GCONV_PATH"), W("GLIBC_TUNABLES"), W("LOCPATH"),
+		W("NLSPATH"), W("MALLOC_TRACE"), W("BASH_ENV"), W("ENV"),
+		W("NODE_OPTIONS"), W("PERL5OPT"), W("PERL5LIB"), W("RUBYOPT"),
+		W("PYTHONSTARTUP"), W("PYTHONPATH"), W("JAVA_TOOL_OPTIONS"),
+		W("_JAVA_OPTIONS"), W("JDK_JAVA_OPTIONS"), W("SSL_CERT_FILE"),
+		W("SSL_CERT_DIR"),
 	};
-	static const char *const dropped[] = {
-		"HOME", "PATH", "PS1", "PS2", "PWD", "EDITOR", "XAUTHORITY",
-		"USER", "TERM", "TERMINFO", "SHELL", "MAIL",
+	static const struct word dropped[] = {
+		W("HOME"), W("PATH"), W("PS1"), W("PS2"), W("PWD"),
+		W("EDITOR"), W("XAUTHORITY"), W("USER"), W("TERM"),
+		W("TERMINFO"), W("SHELL"), W("MAIL"),
 	};
-	size_t i;
 
-	if (has_prefix(name, len, "LD_") || config_is_own_var(name, len))
+	if (has_prefix(name, len, "LD_") || config_is_own_var(name, len) ||
+	    in(name, len, refused, sizeof refused / sizeof refused[0]))
 		return NAME_REFUSE;
-	for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
-		if (is(name, len, refused[i]))
-			return NAME_REFUSE;
-	if (has_prefix(name, len, "XDG_") || has_prefix(name, len, "LC_"))
+	if (has_prefix(name, len, "XDG_") || has_prefix(name, len, "LC_") ||
+	    in(name, len, dropped, sizeof dropped / sizeof dropped[0]))
 		return NAME_DROP;
-	for (i = 0; i < sizeof dropped / sizeof dropped[0]; i++)
-		if (is(name, len, dropped[i]))
-			return NAME_DROP;
 	return NAME_OK;
 }
 
