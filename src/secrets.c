@@ -13,24 +13,51 @@
 #define V3_ROUTE "/v3/secrets/raw"
 
 /*
- * Whether a JSON text holds the escape \u0000. cJSON cannot represent a NUL
- * inside a string (it would cut the value short), and an environment entry
- * cannot hold one either: such a response is rejected, not truncated.
+ * One pass over a JSON text (NUL-terminated at json[len]) before cJSON
+ * builds its tree:
+ *   - the escape \u0000: cJSON cannot represent a NUL inside a string (it
+ *     would cut the value short), and an environment entry cannot hold one
+ *     either: such an answer is rejected, not truncated;
+ *   - how many values it holds at most (commas and openings outside
+ *     strings, plus one): a body of tiny values ("[0,0,0,...]") would make
+ *     a tree of millions of nodes, hundreds of MB, before any check ran.
+ * strcspn(3) jumps over ordinary bytes. Returns -1 for a NUL escape.
  */
-static int has_nul_escape(const char *json, size_t len)
+static int prescan(const char *json, size_t len, size_t *values)
 {
-	size_t i, backslashes = 0;
+	const char *p = json, *end = json + len;
+	size_t n = 1;
 
-	for (i = 0; i < len; i++) {
-		if (json[i] == '\\') {
-			backslashes++;
+	while (p < end) {
+		p += strcspn(p, "\",[{");
+		if (p >= end)
+			break;
+		if (*p == '\0') {	/* a raw NUL: api_parse refuses it */
+			p++;
 			continue;
 		}
-		if (backslashes % 2 == 1 && json[i] == 'u' && i + 4 < len &&
-		    memcmp(json + i + 1, "0000", 4) == 0)
-			return 1;
-		backslashes = 0;
+		if (*p++ != '"') {
+			n++;
+			continue;
+		}
+		for (;;) {	/* inside a string */
+			p += strcspn(p, "\"\\");
+			if (p >= end)
+				break;
+			if (*p == '"') {
+				p++;
+				break;
+			}
+			if (*p == '\\') {
+				if (end - p >= 6 && memcmp(p + 1, "u0000", 5) == 0)
+					return -1;
+				p += end - p >= 2 ? 2 : 1;	/* not past end */
+			} else {
+				p++;	/* a raw NUL inside a string */
+			}
+		}
 	}
+	*values = n;
 	return 0;
 }
 
@@ -130,46 +157,20 @@ static int add_imports(const cJSON *imports, struct kvset *out, char *err,
 	return rc;
 }
 
-/*
- * How many JSON values text holds at most (commas and openings outside
- * strings, plus one): a body of tiny values ("[0,0,0,...]") would make a
- * tree of millions of nodes, hundreds of MB, before any check could run.
- */
-static size_t count_values(const char *json, size_t len)
-{
-	size_t i, n = 1;
-	int in_string = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = json[i];
-
-		if (in_string) {
-			if (c == '\\')
-				i++;
-			else if (c == '"')
-				in_string = 0;
-		} else if (c == '"') {
-			in_string = 1;
-		} else if (c == ',' || c == '[' || c == '{') {
-			n++;
-		}
-	}
-	return n;
-}
-
 int secrets_parse(const char *json, size_t len, const char *path,
 		  struct kvset *out, char *err, size_t errlen)
 {
 	cJSON *root;
 	const cJSON *secrets, *imports;
+	size_t values;
 	int rc = -1;
 
-	if (has_nul_escape(json, len)) {
+	if (prescan(json, len, &values) != 0) {
 		snprintf(err, errlen, "a secret holds a NUL character, which "
 			 "no environment variable can hold");
 		return -1;
 	}
-	if (count_values(json, len) > SECRETS_MAX_JSON_VALUES) {
+	if (values > SECRETS_MAX_JSON_VALUES) {
 		snprintf(err, errlen, "the answer holds more than %d JSON "
 			 "values", SECRETS_MAX_JSON_VALUES);
 		return -1;

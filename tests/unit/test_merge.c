@@ -115,6 +115,7 @@ static void merge_rejects_bad_answers(void **state)
 		"{\"secrets\":[],\"imports\":[{}]}",
 		"{\"secrets\":[" ITEM("A", "x\\u0000y") "]}",
 		"{\"secrets\":[]} trailing",
+		"\"\\",	/* a backslash as the last byte (found by fuzzing) */
 	};
 	size_t i;
 
