@@ -73,7 +73,7 @@ const char config_usage[] =
 "      --check            INFX_CHECK=true: print the name and source of each\n"
 "                         secret (never its value) and run nothing\n"
 "  -h, --help             print this help and exit\n"
-"  -V, --version          print the versions of infx-exec, libcurl and TLS\n"
+"  -V, --version          print the versions of infx-exec, libcurl, TLS, cJSON\n"
 "\n"
 "Credentials (environment only; NAME_FILE reads NAME from a file):\n"
 "  INFISICAL_UNIVERSAL_AUTH_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET\n"

@@ -12,8 +12,6 @@
  * (MAX_ARG_STRLEN = 32 pages in linux/binfmts.h). */
 #define MAX_ARG_STRLEN (32 * 4096)
 
-enum name_rule { NAME_OK, NAME_DROP, NAME_REFUSE };
-
 static int has_prefix(const char *name, size_t len, const char *prefix)
 {
 	size_t plen = strlen(prefix);
@@ -46,7 +44,7 @@ static int in(const char *name, size_t len, const struct word *w, size_t n)
  * Dropped: the names `infisical run` drops (packages/util/secrets.go),
  * which describe the container, not the app.
  */
-static enum name_rule classify(const char *name, size_t len)
+enum name_rule environment_name_rule(const char *name, size_t len)
 {
 	static const struct word refused[] = {
 		W("GCONV_PATH"), W("GLIBC_TUNABLES"), W("LOCPATH"),
@@ -93,7 +91,7 @@ static int check_name(const struct kv *e, const struct config *cfg)
 			  shown(e, a, sizeof a));
 		return -1;
 	}
-	switch (classify(e->name, e->name_len)) {
+	switch (environment_name_rule(e->name, e->name_len)) {
 	case NAME_OK:
 		return 1;
 	case NAME_REFUSE:

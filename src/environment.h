@@ -40,6 +40,13 @@ char **environment_build(char **inherited, const struct kvset *secrets,
 			 const struct config *cfg, const char *home,
 			 struct kvset *applied);
 
+/* The reserved-name policy of environment_build for one name (len bytes),
+ * before INFX_ALLOW_RESERVED: NAME_OK, NAME_DROP (not applied, with a
+ * warning) or NAME_REFUSE (an error). infx-import skips what infx-exec
+ * would not apply. */
+enum name_rule { NAME_OK, NAME_DROP, NAME_REFUSE };
+enum name_rule environment_name_rule(const char *name, size_t len);
+
 /* Wipe and free what environment_build returned. NULL is allowed. */
 void environment_free(char **envp);
 

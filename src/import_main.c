@@ -13,6 +13,7 @@
 #include "auth.h"
 #include "config.h"
 #include "dotenv.h"
+#include "environment.h"
 #include "http.h"
 #include "kvset.h"
 #include "log.h"
@@ -83,6 +84,37 @@ static int take_own_flags(int argc, char **argv, struct import_opts *o)
 	return i;
 }
 
+/*
+ * For --dry-run, which sends nothing: the environment without any
+ * credential, plus a placeholder token, so that config_load reads the
+ * project, environment and path without asking for an identity.
+ * Returns a malloc'd array of pointers into environ (NULL: out of memory).
+ */
+static char **no_credentials_needed(char **env)
+{
+	static char method[] = "INFISICAL_AUTH_METHOD=token";
+	static char token[] = "INFISICAL_TOKEN=dry-run";
+	size_t n = 0, j = 0;
+	char **out;
+
+	while (env[n])
+		n++;
+	out = calloc(n + 3, sizeof *out);
+	if (!out)
+		return NULL;
+	out[j++] = method;
+	out[j++] = token;
+	for (; *env; env++) {
+		const char *eq = strchr(*env, '=');
+		size_t len = eq ? (size_t)(eq - *env) : strlen(*env);
+
+		if (!config_is_credential_var(*env, len) &&
+		    !(len == 21 && memcmp(*env, "INFISICAL_AUTH_METHOD", 21) == 0))
+			out[j++] = *env;
+	}
+	return out;
+}
+
 /* The whole file, NUL-terminated, at most DOTENV_MAX bytes. */
 static char *read_file(const char *path, size_t *len)
 {
@@ -113,6 +145,18 @@ static char *read_file(const char *path, size_t *len)
 	return buf;
 }
 
+/* Take e unless infx-exec would not apply it (reserved names). */
+static int take(const struct kv *e, struct kvset *out)
+{
+	if (environment_name_rule(e->name, e->name_len) != NAME_OK) {
+		printf("skipped %s (a reserved name: infx-exec would not set "
+		       "it)\n", e->name);
+		return 0;
+	}
+	return kvset_put(out, e->name, e->name_len, e->value, e->value_len,
+			 NULL, KV_REPLACE) < 0 ? -1 : 0;
+}
+
 /* The keys to upload: all of the file, or --keys (each must be there). */
 static int choose(const struct kvset *file, const struct strlist *keys,
 		  struct kvset *out)
@@ -120,13 +164,11 @@ static int choose(const struct kvset *file, const struct strlist *keys,
 	size_t i;
 
 	if (keys->n == 0) {
-		for (i = 0; i < file->count; i++) {
-			const struct kv *e = &file->items[i];
-
-			if (kvset_put(out, e->name, e->name_len, e->value,
-				      e->value_len, NULL, KV_REPLACE) < 0)
+		log_warn("no --keys: taking every key of the file; hosts, ports "
+			 "and other configuration belong in .env, not Infisical");
+		for (i = 0; i < file->count; i++)
+			if (take(&file->items[i], out) != 0)
 				return -1;
-		}
 		return 0;
 	}
 	for (i = 0; i < keys->n; i++) {
@@ -140,8 +182,7 @@ static int choose(const struct kvset *file, const struct strlist *keys,
 					       strlen(keys->v[i])));
 			return -1;
 		}
-		if (kvset_put(out, e->name, e->name_len, e->value,
-			      e->value_len, NULL, KV_REPLACE) < 0)
+		if (take(e, out) != 0)
 			return -1;
 	}
 	return 0;
@@ -257,6 +298,7 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct kvset file, keys;
 	char *text = NULL, err[256];
+	char **envp = NULL;
 	size_t len, i;
 	int first, rc = 1;
 
@@ -272,9 +314,14 @@ int main(int argc, char **argv)
 			log_error("out of memory");
 		return first < 0 ? 1 : 0;
 	}
+	envp = o.dry_run ? no_credentials_needed(environ) : environ;
+	if (!envp) {
+		log_error("out of memory");
+		goto out;
+	}
 	/* config_load sees argv[first - 1] as the program name. */
 	if (config_load(&cfg, argc - first + 1, argv + first - 1,
-			environ) != CONFIG_OK ||
+			envp) != CONFIG_OK ||
 	    cfg.command[1] || cfg.paths.n != 1) {
 		if (cfg.command && (cfg.command[1] || cfg.paths.n != 1))
 			log_error("give one FILE and one secret path");
@@ -309,5 +356,7 @@ out:
 	kvset_free(&keys);
 	strlist_free(&o.keys);
 	config_free(&cfg);
+	if (envp != environ)
+		free(envp);
 	return rc;
 }

@@ -85,23 +85,43 @@ static enum api_status fetch_secrets(const struct config *cfg,
 }
 
 /*
- * --check: one line per variable from Infisical, "NAME<TAB>SOURCE". Both
+ * --check: one line per variable from Infisical, "NAME<TAB>SOURCE", sorted
+ * by name (bytewise). Both
  * come from the server: control characters become '?', so that a name
  * cannot add lines or send terminal escapes.
  */
+static int by_name(const void *a, const void *b)
+{
+	const struct kv *x = *(const struct kv *const *)a;
+	const struct kv *y = *(const struct kv *const *)b;
+	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
+	int c = memcmp(x->name, y->name, n);
+
+	return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
+}
+
 static void print_check(const struct kvset *applied)
 {
+	const struct kv **sorted = malloc(applied->count * sizeof *sorted + 1);
 	char name[512], source[512];
 	size_t i;
 
+	if (!sorted) {
+		log_error("unable to sort the --check output: out of memory");
+		return;
+	}
+	for (i = 0; i < applied->count; i++)
+		sorted[i] = &applied->items[i];
+	qsort(sorted, applied->count, sizeof *sorted, by_name);
 	for (i = 0; i < applied->count; i++) {
-		const struct kv *e = &applied->items[i];
+		const struct kv *e = sorted[i];
 		const char *src = e->source ? e->source : "";
 
 		printf("%s\t%s\n", log_sanitize(name, sizeof name, e->name,
 						e->name_len),
 		       log_sanitize(source, sizeof source, src, strlen(src)));
 	}
+	free(sorted);
 	fflush(stdout);
 }
 

@@ -123,3 +123,29 @@ def test_usage(tool, server, dotenv):
     assert p.returncode == 2
     p = run(tool, ["--path", "/a,/b", dotenv], folder_env(server))
     assert p.returncode == 2
+
+
+def test_dry_run_needs_no_identity(tool, server, dotenv):
+    env = base_env(server, INFISICAL_SECRET_PATH="/migrated",
+                   INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=None,
+                   INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None)
+    p = run(tool, ["--dry-run", dotenv], env)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode().split() == list(EXPECTED)
+    assert server.requests == []
+
+
+def test_reserved_names_are_not_uploaded(tool, data, server, tmp_path):
+    add_folder(data)
+    f = tmp_path / ".env"
+    f.write_text("INFISICAL_PROJECT_ID=abc\nLD_PRELOAD=/x.so\nPATH=/bin\n"
+                 "GOOD=1\n")
+    p = run(tool, [str(f)], folder_env(server))
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.decode().splitlines() == [
+        "skipped INFISICAL_PROJECT_ID (a reserved name: infx-exec would not "
+        "set it)",
+        "skipped LD_PRELOAD (a reserved name: infx-exec would not set it)",
+        "skipped PATH (a reserved name: infx-exec would not set it)",
+        "created GOOD"]
+    assert b"no --keys: taking every key" in p.stderr
