@@ -48,7 +48,8 @@ STATIC_OBJS := $(SRCS:src/%.c=build/static/%.o) build/static/ca_bundle.o
 # holds pthread and dl. --gc-sections drops unused code (the libraries are
 # built with -ffunction-sections).
 STATIC_LIBS = -L$(DEPS_PREFIX)/lib -lcurl -lssl -lcrypto -lcjson
-STATIC_CFLAGS := -ffunction-sections -fdata-sections
+STATIC_CFLAGS := -ffunction-sections -fdata-sections \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables
 
 DEV_OBJS := $(SRCS:src/%.c=build/dev/%.o) build/dev/ca_bundle.o
 # The same glibc build without sanitizers, for valgrind (the two exclude

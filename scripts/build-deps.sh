@@ -220,8 +220,10 @@ stage=$tmp/stage
 dest=$stage$prefix
 jobs=$(nproc 2>/dev/null || echo 2)
 export CC=musl-gcc
-# Sections let the final static link drop what infx-exec never calls.
-export CFLAGS="-O2 -ffunction-sections -fdata-sections"
+# Sections let the final static link drop what infx-exec never calls; -Os
+# and no unwind tables (C code, no exceptions) keep the binary small: a TLS
+# client's crypto is not what its start-up time is made of.
+export CFLAGS="-Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables -fno-unwind-tables"
 command -v musl-gcc >/dev/null || die "musl-gcc missing: scripts/install-deps.sh build"
 
 # --- OpenSSL ---------------------------------------------------------------
@@ -251,6 +253,7 @@ step openssl-configure ./Configure "$target" --prefix="$prefix" --libdir=lib \
     no-legacy no-ui-console no-srp no-comp no-ssl3 no-dtls no-srtp no-sctp \
     no-cms no-cmp no-ts no-ct no-nextprotoneg no-idea no-seed no-mdc2 \
     no-whirlpool no-rc5 no-md2 no-sm2 no-sm3 no-sm4 no-gost \
+    no-ec2m no-ocsp no-rfc3779 no-async \
     -idirafter "$kh"
 step openssl-build make -j"$jobs" build_libs
 step openssl-install make install_dev DESTDIR="$stage"
