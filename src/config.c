@@ -1,33 +1,21 @@
 /* config.c - flags and environment variables -> struct config. */
 #include "config.h"
 
+#include "credentials.h"
+#include "envp.h"
 #include "log.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define DEFAULT_API_URL "https://app.infisical.com"
-/* Where Kubernetes mounts the pod's service account token. */
-#define DEFAULT_SA_TOKEN_PATH "/var/run/secrets/kubernetes.io/serviceaccount/token"
-/* A credential file holds one id, secret, JWT or header list. */
-#define CREDENTIAL_FILE_MAX (64 * 1024)
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_MAX_SECRETS 10000
 
-#define VAR_CLIENT_ID "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID"
-#define VAR_CLIENT_SECRET "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"
-#define VAR_TOKEN "INFISICAL_TOKEN"
-#define VAR_IDENTITY "INFISICAL_MACHINE_IDENTITY_ID"
-#define VAR_JWT "INFISICAL_JWT"
-#define VAR_SA_PATH "INFISICAL_KUBERNETES_SERVICE_ACCOUNT_TOKEN_PATH"
-#define VAR_HEADERS "INFISICAL_CUSTOM_HEADERS"
 
 const char config_usage[] =
 "Usage: infx-exec [OPTION]... [--] COMMAND [ARG]...\n"
@@ -94,18 +82,6 @@ const char config_usage[] =
 "127 if COMMAND was not found, 128+N if signal N stopped infx-exec\n"
 "before COMMAND ran, otherwise the status of COMMAND.\n";
 
-/* The value of name in envp, or NULL when unset or empty. */
-static const char *env_get(char **envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp && *envp; envp++) {
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=')
-			return (*envp)[len + 1] ? *envp + len + 1 : NULL;
-	}
-	return NULL;
-}
-
 static int has_prefix(const char *name, size_t len, const char *prefix)
 {
 	size_t plen = strlen(prefix);
@@ -139,320 +115,6 @@ int config_is_own_var(const char *name, size_t len)
 {
 	return has_prefix(name, len, "INFISICAL_") ||
 	       has_prefix(name, len, "INFX_");
-}
-
-/* Whether NAME or NAME_FILE is set (non-empty). */
-static int credential_set(char **envp, const char *name)
-{
-	char file_var[128];
-
-	snprintf(file_var, sizeof file_var, "%s_FILE", name);
-	return env_get(envp, name) != NULL || env_get(envp, file_var) != NULL;
-}
-
-/*
- * Read a credential file: at most CREDENTIAL_FILE_MAX bytes, one trailing
- * newline ("\n" or "\r\n") stripped, as Docker secrets are usually written
- * with one. Returns a malloc'd string or NULL after printing why.
- */
-static char *read_credential_file(const char *var, const char *path)
-{
-	char *buf = malloc(CREDENTIAL_FILE_MAX + 1);
-	const char *why = NULL;
-	struct stat st;
-	size_t len = 0;
-	int fd;
-
-	if (!buf) {
-		log_error("unable to read %s: out of memory", var);
-		return NULL;
-	}
-	/* O_NONBLOCK: a FIFO must not hang the start; it is refused below. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		log_error("unable to open %s '%s': %s", var, path,
-			  strerror(errno));
-		free(buf);
-		return NULL;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		why = "not a regular file";
-	while (!why) {
-		ssize_t n = read(fd, buf + len, CREDENTIAL_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n < 0)
-				why = strerror(errno);
-			break;
-		}
-		len += (size_t)n;
-		if (len > CREDENTIAL_FILE_MAX)
-			why = "larger than 64 KiB; it should hold only the "
-			      "credential";
-	}
-	close(fd);
-	if (!why && len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (!why && len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (!why && len == 0)
-		why = "empty";
-	if (!why && memchr(buf, '\0', len))
-		why = "not text (it holds a NUL byte)";
-	if (why) {
-		log_error("unable to read %s '%s': %s", var, path, why);
-		explicit_bzero(buf, CREDENTIAL_FILE_MAX + 1);
-		free(buf);
-		return NULL;
-	}
-	buf[len] = '\0';
-	return buf;
-}
-
-/*
- * A credential from NAME or from the file named by NAME_FILE (one of the two,
- * never both). Stores a malloc'd copy in *out. Returns 0, or -1 after
- * printing why (neither set and required, both set, unreadable file).
- */
-static int load_credential(char **envp, const char *name, int required,
-			   char **out)
-{
-	char file_var[128];
-	const char *value, *path;
-
-	snprintf(file_var, sizeof file_var, "%s_FILE", name);
-	value = env_get(envp, name);
-	path = env_get(envp, file_var);
-	if (value && path) {
-		log_error("both %s and %s are set; set only one of them",
-			  name, file_var);
-		return -1;
-	}
-	if (path) {
-		*out = read_credential_file(file_var, path);
-		return *out ? 0 : -1;
-	}
-	if (!value) {
-		if (!required)
-			return 0;
-		log_error("%s is not set (nor %s)", name, file_var);
-		return -1;
-	}
-	*out = strdup(value);
-	if (!*out) {
-		log_error("unable to read %s: out of memory", name);
-		return -1;
-	}
-	return 0;
-}
-
-static const struct {
-	const char *name;
-	enum auth_method method;
-} auth_names[] = {
-	{ "universal-auth", AUTH_UNIVERSAL },
-	{ "token", AUTH_TOKEN },
-	{ "kubernetes", AUTH_KUBERNETES },
-	{ "oidc", AUTH_OIDC },
-	{ "jwt", AUTH_JWT },
-};
-
-static int parse_auth_method(const char *method, enum auth_method *out)
-{
-	size_t i;
-	char safe[64];
-
-	for (i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++) {
-		if (strcmp(method, auth_names[i].name) == 0) {
-			*out = auth_names[i].method;
-			return 0;
-		}
-	}
-	log_error("unknown auth method '%s' (INFISICAL_AUTH_METHOD / "
-		  "--auth-method): use universal-auth, token, kubernetes, "
-		  "oidc or jwt", log_sanitize(safe, sizeof safe, method,
-					      strlen(method)));
-	return -1;
-}
-
-/* The method whose credentials are set; exactly one kind may be. */
-static int infer_auth(char **envp, enum auth_method *out)
-{
-	int ua = credential_set(envp, VAR_CLIENT_ID) ||
-		 credential_set(envp, VAR_CLIENT_SECRET);
-	int token = credential_set(envp, VAR_TOKEN);
-	int identity = credential_set(envp, VAR_IDENTITY) ||
-		       credential_set(envp, VAR_JWT);
-
-	if (ua + token + identity > 1) {
-		char kinds[96] = "";
-
-		if (ua)
-			strcat(kinds, ", universal-auth");
-		if (token)
-			strcat(kinds, ", token");
-		if (identity)
-			strcat(kinds, ", machine identity id");
-		log_error("credentials of several auth methods are set (%s); "
-			  "unset the others or choose one with "
-			  "INFISICAL_AUTH_METHOD", kinds + 2);
-		return -1;
-	}
-	if (ua) {
-		*out = AUTH_UNIVERSAL;
-	} else if (token) {
-		*out = AUTH_TOKEN;
-	} else if (credential_set(envp, VAR_JWT)) {
-		log_error(VAR_JWT " is set: choose oidc or jwt with "
-			  "INFISICAL_AUTH_METHOD (both log in with a JWT)");
-		return -1;
-	} else if (identity) {
-		*out = AUTH_KUBERNETES;
-	} else {
-		log_error("no machine identity credentials: set " VAR_CLIENT_ID
-			  " and " VAR_CLIENT_SECRET " (or their _FILE forms),"
-			  " " VAR_TOKEN ", or " VAR_IDENTITY " with "
-			  "INFISICAL_AUTH_METHOD");
-		return -1;
-	}
-	return 0;
-}
-
-/* Read the credentials of the chosen method, and only those. */
-static int load_auth(struct config *cfg, char **envp)
-{
-	const char *sa_path;
-
-	switch (cfg->auth) {
-	case AUTH_TOKEN:
-		return load_credential(envp, VAR_TOKEN, 1, &cfg->token);
-	case AUTH_UNIVERSAL:
-		if (load_credential(envp, VAR_CLIENT_ID, 1, &cfg->client_id))
-			return -1;
-		return load_credential(envp, VAR_CLIENT_SECRET, 1,
-				       &cfg->client_secret);
-	case AUTH_KUBERNETES:
-		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
-			return -1;
-		sa_path = env_get(envp, VAR_SA_PATH);
-		cfg->jwt = read_credential_file(VAR_SA_PATH, sa_path ?
-						sa_path : DEFAULT_SA_TOKEN_PATH);
-		return cfg->jwt ? 0 : -1;
-	case AUTH_OIDC:
-	case AUTH_JWT:
-		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
-			return -1;
-		return load_credential(envp, VAR_JWT, 1, &cfg->jwt);
-	default:
-		return -1;
-	}
-}
-
-/* RFC 9110 token characters (a header name). */
-static int is_tchar(unsigned char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-	       (c >= 'a' && c <= 'z') || (c && strchr("!#$%&'*+-.^_`|~", c));
-}
-
-/* A header a proxy may want, and none that would change the request. */
-static int header_is_safe(const char *name, size_t nlen, const char *value,
-			  size_t vlen)
-{
-	static const char *const own[] = {
-		"Authorization", "Host", "Content-Type", "Content-Length",
-		"Transfer-Encoding",
-	};
-	size_t i;
-
-	for (i = 0; i < nlen; i++)
-		if (!is_tchar((unsigned char)name[i]))
-			return 0;
-	for (i = 0; i < vlen; i++)
-		if ((unsigned char)value[i] < 0x20 &&
-		    value[i] != '\t')
-			return 0;
-	for (i = 0; i < sizeof own / sizeof own[0]; i++)
-		if (strlen(own[i]) == nlen &&
-		    strncasecmp(name, own[i], nlen) == 0)
-			return 0;
-	return 1;
-}
-
-/*
- * INFISICAL_CUSTOM_HEADERS as the official CLI reads it
- * (packages/util/helper.go GetInfisicalCustomHeadersMap): blank-separated
- * Name=value pairs; a value may be in single or double quotes (kept
- * verbatim, a quote after a backslash does not end it); User-Agent and
- * Accept are ignored. Unlike the CLI, a header that is not a token name
- * with a plain value, or one the shim sets itself, is an error. Stored as
- * "Name: value" lines.
- */
-static int parse_headers(struct config *cfg, const char *s)
-{
-	static const char *const blanks = " \t\r\n\v\f";
-
-	while (*s) {
-		const char *name, *value;
-		size_t nlen, vlen;
-		char *line;
-
-		s += strspn(s, blanks);
-		if (!*s)
-			break;
-		name = s;
-		while (*s && *s != '=' && !strchr(blanks, *s))
-			s++;
-		if (*s != '=' || s == name) {
-			log_error(VAR_HEADERS " is malformed: expected "
-				  "\"Name1=value1 Name2=value2\"");
-			return -1;
-		}
-		nlen = (size_t)(s - name);
-		s++;
-		s += strspn(s, blanks);
-		if (*s == '"' || *s == '\'') {
-			char q = *s++;
-
-			value = s;
-			while (*s && (*s != q || s[-1] == '\\'))
-				s++;
-			vlen = (size_t)(s - value);
-			if (*s)
-				s++;
-		} else {
-			value = s;
-			while (*s && !strchr(blanks, *s))
-				s++;
-			vlen = (size_t)(s - value);
-		}
-		if ((nlen == 10 && strncasecmp(name, "User-Agent", 10) == 0) ||
-		    (nlen == 6 && strncasecmp(name, "Accept", 6) == 0))
-			continue;
-		if (!header_is_safe(name, nlen, value, vlen)) {
-			log_error(VAR_HEADERS " holds a header infx-exec does "
-				  "not send: names are tokens (RFC 9110), values "
-				  "have no control characters, and Authorization"
-				  ", Host, Content-Type, Content-Length and "
-				  "Transfer-Encoding are its own");
-			return -1;
-		}
-		line = malloc(nlen + vlen + 3);
-		if (line)
-			sprintf(line, "%.*s: %.*s", (int)nlen, name, (int)vlen,
-				value);
-		if (!line || strlist_add(&cfg->headers, line,
-					 nlen + vlen + 2) != 0) {
-			free(line);
-			log_error("out of memory");
-			return -1;
-		}
-		explicit_bzero(line, nlen + vlen + 2);
-		free(line);
-	}
-	return 0;
 }
 
 /*
@@ -588,7 +250,7 @@ static int set_log_level(const char *var, const char *value)
 /* Set *out from variable var when it is set; flags are applied later. */
 static int bool_from_env(char **envp, const char *var, int *out)
 {
-	const char *v = env_get(envp, var);
+	const char *v = envp_get(envp, var);
 	int b;
 
 	if (!v)
@@ -602,7 +264,7 @@ static int bool_from_env(char **envp, const char *var, int *out)
 
 static int list_from_env(char **envp, const char *var, struct strlist *l)
 {
-	const char *v = env_get(envp, var);
+	const char *v = envp_get(envp, var);
 
 	if (v && strlist_add_csv(l, v) != 0) {
 		log_error("out of memory");
@@ -614,17 +276,17 @@ static int list_from_env(char **envp, const char *var, struct strlist *l)
 /* Settings read from variables, before flags override them. */
 static int load_env(struct config *cfg, char **envp)
 {
-	const char *preserve = env_get(envp, "INFX_PRESERVE_ENV");
+	const char *preserve = envp_get(envp, "INFX_PRESERVE_ENV");
 
-	const char *timeout = env_get(envp, "INFX_TIMEOUT");
-	const char *max = env_get(envp, "INFX_MAX_SECRETS");
-	const char *unavailable = env_get(envp, "INFX_ON_UNAVAILABLE");
-	const char *level = env_get(envp, "INFX_LOG_LEVEL");
+	const char *timeout = envp_get(envp, "INFX_TIMEOUT");
+	const char *max = envp_get(envp, "INFX_MAX_SECRETS");
+	const char *unavailable = envp_get(envp, "INFX_ON_UNAVAILABLE");
+	const char *level = envp_get(envp, "INFX_LOG_LEVEL");
 
-	cfg->project_id = env_get(envp, "INFISICAL_PROJECT_ID");
-	cfg->environment = env_get(envp, "INFISICAL_ENVIRONMENT");
-	cfg->tags = env_get(envp, "INFISICAL_TAGS");
-	cfg->user = env_get(envp, "INFX_USER");
+	cfg->project_id = envp_get(envp, "INFISICAL_PROJECT_ID");
+	cfg->environment = envp_get(envp, "INFISICAL_ENVIRONMENT");
+	cfg->tags = envp_get(envp, "INFISICAL_TAGS");
+	cfg->user = envp_get(envp, "INFX_USER");
 	cfg->imports = cfg->expand = 1;
 	cfg->timeout = DEFAULT_TIMEOUT;
 	cfg->max_secrets = DEFAULT_MAX_SECRETS;
@@ -860,8 +522,8 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	memset(cfg, 0, sizeof *cfg);
 	if (load_env(cfg, envp) != 0)
 		return CONFIG_FAILED;
-	f.api_url = env_get(envp, "INFISICAL_API_URL");
-	f.method = env_get(envp, "INFISICAL_AUTH_METHOD");
+	f.api_url = envp_get(envp, "INFISICAL_API_URL");
+	f.method = envp_get(envp, "INFISICAL_AUTH_METHOD");
 
 	/* '+': stop at the first operand, so the command's flags stay its. */
 	opterr = 0;
@@ -890,25 +552,10 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	api_url = f.api_url && *f.api_url ? f.api_url : DEFAULT_API_URL;
 	if (validate(cfg) || set_api_url(cfg, api_url))
 		goto out;
-	if (f.method && *f.method ? parse_auth_method(f.method, &cfg->auth)
-				  : infer_auth(envp, &cfg->auth))
+	if (credentials_load(cfg, envp, f.method && *f.method ? f.method
+							      : NULL))
 		goto out;
-	if (load_auth(cfg, envp))
-		goto out;
-	{
-		char *headers = NULL;
-
-		if (load_credential(envp, VAR_HEADERS, 0, &headers))
-			goto out;
-		rc = headers ? parse_headers(cfg, headers) : 0;
-		if (headers) {
-			explicit_bzero(headers, strlen(headers));
-			free(headers);
-		}
-		if (rc)
-			goto out;
-	}
-	cfg->ca_file = env_get(envp, "INFISICAL_CA_CERT_FILE");
+	cfg->ca_file = envp_get(envp, "INFISICAL_CA_CERT_FILE");
 	st = CONFIG_OK;
 out:
 	strlist_free(&f.paths);

@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include "ca_bundle.h"
+#include "envp.h"
 #include "signals.h"
 #include "wbuf.h"
 #include "wipe.h"
@@ -113,17 +114,6 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	return wbuf_add(&b->buf, ptr, n) == 0 ? n : 0;
 }
 
-static const char *env_value(char **envp, const char *name)
-{
-	size_t len = strlen(name);
-
-	for (; envp && *envp; envp++)
-		if (strncmp(*envp, name, len) == 0 && (*envp)[len] == '=' &&
-		    (*envp)[len + 1])
-			return *envp + len + 1;
-	return NULL;
-}
-
 /* The system's directory of hashed CA links (openssl rehash: "<8 hex>.0"). */
 #define SYSTEM_CA_DIR "/etc/ssl/certs"
 
@@ -156,8 +146,8 @@ static int is_hashed_dir(const char *dir)
  * static and the dev build behave the same whatever libcurl defaults to. */
 static void set_trust(CURL *curl, char **envp, const char *ca_file)
 {
-	const char *file = ca_file ? ca_file : env_value(envp, "SSL_CERT_FILE");
-	const char *dir = ca_file ? NULL : env_value(envp, "SSL_CERT_DIR");
+	const char *file = ca_file ? ca_file : envp_get(envp, "SSL_CERT_FILE");
+	const char *dir = ca_file ? NULL : envp_get(envp, "SSL_CERT_DIR");
 	size_t i;
 
 	if (!file && !dir && is_hashed_dir(SYSTEM_CA_DIR))

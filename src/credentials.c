@@ -1,0 +1,351 @@
+/* credentials.c - the machine identity: method, credentials, headers. */
+#include "credentials.h"
+
+#include "envp.h"
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A credential file holds one id, secret, JWT or header list. */
+#define CREDENTIAL_FILE_MAX (64 * 1024)
+
+/* Whether NAME or NAME_FILE is set (non-empty). */
+static int credential_set(char **envp, const char *name)
+{
+	char file_var[128];
+
+	snprintf(file_var, sizeof file_var, "%s_FILE", name);
+	return envp_get(envp, name) != NULL || envp_get(envp, file_var) != NULL;
+}
+
+/*
+ * Read a credential file: at most CREDENTIAL_FILE_MAX bytes, one trailing
+ * newline ("\n" or "\r\n") stripped, as Docker secrets are usually written
+ * with one. Returns a malloc'd string or NULL after printing why.
+ */
+static char *read_credential_file(const char *var, const char *path)
+{
+	char *buf = malloc(CREDENTIAL_FILE_MAX + 1);
+	const char *why = NULL;
+	struct stat st;
+	size_t len = 0;
+	int fd;
+
+	if (!buf) {
+		log_error("unable to read %s: out of memory", var);
+		return NULL;
+	}
+	/* O_NONBLOCK: a FIFO must not hang the start; it is refused below. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0) {
+		log_error("unable to open %s '%s': %s", var, path,
+			  strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		why = "not a regular file";
+	while (!why) {
+		ssize_t n = read(fd, buf + len, CREDENTIAL_FILE_MAX + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				why = strerror(errno);
+			break;
+		}
+		len += (size_t)n;
+		if (len > CREDENTIAL_FILE_MAX)
+			why = "larger than 64 KiB; it should hold only the "
+			      "credential";
+	}
+	close(fd);
+	if (!why && len > 0 && buf[len - 1] == '\n')
+		len--;
+	if (!why && len > 0 && buf[len - 1] == '\r')
+		len--;
+	if (!why && len == 0)
+		why = "empty";
+	if (!why && memchr(buf, '\0', len))
+		why = "not text (it holds a NUL byte)";
+	if (why) {
+		log_error("unable to read %s '%s': %s", var, path, why);
+		explicit_bzero(buf, CREDENTIAL_FILE_MAX + 1);
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/*
+ * A credential from NAME or from the file named by NAME_FILE (one of the two,
+ * never both). Stores a malloc'd copy in *out. Returns 0, or -1 after
+ * printing why (neither set and required, both set, unreadable file).
+ */
+static int load_credential(char **envp, const char *name, int required,
+			   char **out)
+{
+	char file_var[128];
+	const char *value, *path;
+
+	snprintf(file_var, sizeof file_var, "%s_FILE", name);
+	value = envp_get(envp, name);
+	path = envp_get(envp, file_var);
+	if (value && path) {
+		log_error("both %s and %s are set; set only one of them",
+			  name, file_var);
+		return -1;
+	}
+	if (path) {
+		*out = read_credential_file(file_var, path);
+		return *out ? 0 : -1;
+	}
+	if (!value) {
+		if (!required)
+			return 0;
+		log_error("%s is not set (nor %s)", name, file_var);
+		return -1;
+	}
+	*out = strdup(value);
+	if (!*out) {
+		log_error("unable to read %s: out of memory", name);
+		return -1;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *name;
+	enum auth_method method;
+} auth_names[] = {
+	{ "universal-auth", AUTH_UNIVERSAL },
+	{ "token", AUTH_TOKEN },
+	{ "kubernetes", AUTH_KUBERNETES },
+	{ "oidc", AUTH_OIDC },
+	{ "jwt", AUTH_JWT },
+};
+
+static int parse_auth_method(const char *method, enum auth_method *out)
+{
+	size_t i;
+	char safe[64];
+
+	for (i = 0; i < sizeof auth_names / sizeof auth_names[0]; i++) {
+		if (strcmp(method, auth_names[i].name) == 0) {
+			*out = auth_names[i].method;
+			return 0;
+		}
+	}
+	log_error("unknown auth method '%s' (INFISICAL_AUTH_METHOD / "
+		  "--auth-method): use universal-auth, token, kubernetes, "
+		  "oidc or jwt", log_sanitize(safe, sizeof safe, method,
+					      strlen(method)));
+	return -1;
+}
+
+/* The method whose credentials are set; exactly one kind may be. */
+static int infer_auth(char **envp, enum auth_method *out)
+{
+	int ua = credential_set(envp, VAR_CLIENT_ID) ||
+		 credential_set(envp, VAR_CLIENT_SECRET);
+	int token = credential_set(envp, VAR_TOKEN);
+	int identity = credential_set(envp, VAR_IDENTITY) ||
+		       credential_set(envp, VAR_JWT);
+
+	if (ua + token + identity > 1) {
+		char kinds[96] = "";
+
+		if (ua)
+			strcat(kinds, ", universal-auth");
+		if (token)
+			strcat(kinds, ", token");
+		if (identity)
+			strcat(kinds, ", machine identity id");
+		log_error("credentials of several auth methods are set (%s); "
+			  "unset the others or choose one with "
+			  "INFISICAL_AUTH_METHOD", kinds + 2);
+		return -1;
+	}
+	if (ua) {
+		*out = AUTH_UNIVERSAL;
+	} else if (token) {
+		*out = AUTH_TOKEN;
+	} else if (credential_set(envp, VAR_JWT)) {
+		log_error(VAR_JWT " is set: choose oidc or jwt with "
+			  "INFISICAL_AUTH_METHOD (both log in with a JWT)");
+		return -1;
+	} else if (identity) {
+		*out = AUTH_KUBERNETES;
+	} else {
+		log_error("no machine identity credentials: set " VAR_CLIENT_ID
+			  " and " VAR_CLIENT_SECRET " (or their _FILE forms),"
+			  " " VAR_TOKEN ", or " VAR_IDENTITY " with "
+			  "INFISICAL_AUTH_METHOD");
+		return -1;
+	}
+	return 0;
+}
+
+/* Read the credentials of the chosen method, and only those. */
+static int load_auth(struct config *cfg, char **envp)
+{
+	const char *sa_path;
+
+	switch (cfg->auth) {
+	case AUTH_TOKEN:
+		return load_credential(envp, VAR_TOKEN, 1, &cfg->token);
+	case AUTH_UNIVERSAL:
+		if (load_credential(envp, VAR_CLIENT_ID, 1, &cfg->client_id))
+			return -1;
+		return load_credential(envp, VAR_CLIENT_SECRET, 1,
+				       &cfg->client_secret);
+	case AUTH_KUBERNETES:
+		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
+			return -1;
+		sa_path = envp_get(envp, VAR_SA_PATH);
+		cfg->jwt = read_credential_file(VAR_SA_PATH, sa_path ?
+						sa_path : DEFAULT_SA_TOKEN_PATH);
+		return cfg->jwt ? 0 : -1;
+	case AUTH_OIDC:
+	case AUTH_JWT:
+		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
+			return -1;
+		return load_credential(envp, VAR_JWT, 1, &cfg->jwt);
+	default:
+		return -1;
+	}
+}
+
+/* RFC 9110 token characters (a header name). */
+static int is_tchar(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
+	       (c >= 'a' && c <= 'z') || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* A header a proxy may want, and none that would change the request. */
+static int header_is_safe(const char *name, size_t nlen, const char *value,
+			  size_t vlen)
+{
+	static const char *const own[] = {
+		"Authorization", "Host", "Content-Type", "Content-Length",
+		"Transfer-Encoding",
+	};
+	size_t i;
+
+	for (i = 0; i < nlen; i++)
+		if (!is_tchar((unsigned char)name[i]))
+			return 0;
+	for (i = 0; i < vlen; i++)
+		if ((unsigned char)value[i] < 0x20 &&
+		    value[i] != '\t')
+			return 0;
+	for (i = 0; i < sizeof own / sizeof own[0]; i++)
+		if (strlen(own[i]) == nlen &&
+		    strncasecmp(name, own[i], nlen) == 0)
+			return 0;
+	return 1;
+}
+
+/*
+ * INFISICAL_CUSTOM_HEADERS as the official CLI reads it
+ * (packages/util/helper.go GetInfisicalCustomHeadersMap): blank-separated
+ * Name=value pairs; a value may be in single or double quotes (kept
+ * verbatim, a quote after a backslash does not end it); User-Agent and
+ * Accept are ignored. Unlike the CLI, a header that is not a token name
+ * with a plain value, or one the shim sets itself, is an error. Stored as
+ * "Name: value" lines.
+ */
+static int parse_headers(struct config *cfg, const char *s)
+{
+	static const char *const blanks = " \t\r\n\v\f";
+
+	while (*s) {
+		const char *name, *value;
+		size_t nlen, vlen;
+		char *line;
+
+		s += strspn(s, blanks);
+		if (!*s)
+			break;
+		name = s;
+		while (*s && *s != '=' && !strchr(blanks, *s))
+			s++;
+		if (*s != '=' || s == name) {
+			log_error(VAR_HEADERS " is malformed: expected "
+				  "\"Name1=value1 Name2=value2\"");
+			return -1;
+		}
+		nlen = (size_t)(s - name);
+		s++;
+		s += strspn(s, blanks);
+		if (*s == '"' || *s == '\'') {
+			char q = *s++;
+
+			value = s;
+			while (*s && (*s != q || s[-1] == '\\'))
+				s++;
+			vlen = (size_t)(s - value);
+			if (*s)
+				s++;
+		} else {
+			value = s;
+			while (*s && !strchr(blanks, *s))
+				s++;
+			vlen = (size_t)(s - value);
+		}
+		if ((nlen == 10 && strncasecmp(name, "User-Agent", 10) == 0) ||
+		    (nlen == 6 && strncasecmp(name, "Accept", 6) == 0))
+			continue;
+		if (!header_is_safe(name, nlen, value, vlen)) {
+			log_error(VAR_HEADERS " holds a header infx-exec does "
+				  "not send: names are tokens (RFC 9110), values "
+				  "have no control characters, and Authorization"
+				  ", Host, Content-Type, Content-Length and "
+				  "Transfer-Encoding are its own");
+			return -1;
+		}
+		line = malloc(nlen + vlen + 3);
+		if (line)
+			sprintf(line, "%.*s: %.*s", (int)nlen, name, (int)vlen,
+				value);
+		if (!line || strlist_add(&cfg->headers, line,
+					 nlen + vlen + 2) != 0) {
+			free(line);
+			log_error("out of memory");
+			return -1;
+		}
+		explicit_bzero(line, nlen + vlen + 2);
+		free(line);
+	}
+	return 0;
+}
+
+
+int credentials_load(struct config *cfg, char **envp, const char *method)
+{
+	char *headers = NULL;
+	int rc;
+
+	if (method ? parse_auth_method(method, &cfg->auth)
+		   : infer_auth(envp, &cfg->auth))
+		return -1;
+	if (load_auth(cfg, envp) ||
+	    load_credential(envp, VAR_HEADERS, 0, &headers))
+		return -1;
+	rc = headers ? parse_headers(cfg, headers) : 0;
+	if (headers) {
+		explicit_bzero(headers, strlen(headers));
+		free(headers);
+	}
+	return rc;
+}
