@@ -1,50 +1,40 @@
-/* wipe.c - wiping allocators with a size header. */
+/* wipe.c - allocators that wipe what they free. */
 #include "wipe.h"
 
+#include <malloc.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* As wide as the strictest alignment, so the block after it stays aligned. */
-#define HEADER sizeof(max_align_t)
-
-static size_t size_of(void *p)
-{
-	size_t n;
-
-	memcpy(&n, (char *)p - HEADER, sizeof n);
-	return n;
-}
-
+/*
+ * malloc_usable_size(3) (glibc and musl) tells how large a block is, so no
+ * size header is needed: cJSON makes about 45 blocks per secret, and a
+ * 16-byte header on each was a tenth of the heap at 1,000 secrets.
+ */
 void *wipe_malloc(size_t n)
 {
-	char *p = n <= SIZE_MAX - HEADER ? malloc(n + HEADER) : NULL;
-
-	if (!p)
-		return NULL;
-	memcpy(p, &n, sizeof n);
-	return p + HEADER;
+	return malloc(n);
 }
 
 void wipe_free(void *p)
 {
 	if (!p)
 		return;
-	explicit_bzero(p, size_of(p));
-	free((char *)p - HEADER);
+	explicit_bzero(p, malloc_usable_size(p));
+	free(p);
 }
 
 void *wipe_realloc(void *p, size_t n)
 {
-	void *q;
 	size_t old;
+	void *q;
 
 	if (!p)
-		return wipe_malloc(n);
-	q = wipe_malloc(n);
+		return malloc(n);
+	q = malloc(n);
 	if (!q)
 		return NULL;
-	old = size_of(p);
+	old = malloc_usable_size(p);
 	memcpy(q, p, old < n ? old : n);
 	wipe_free(p);
 	return q;
@@ -52,22 +42,10 @@ void *wipe_realloc(void *p, size_t n)
 
 void *wipe_calloc(size_t count, size_t n)
 {
-	void *p;
-
-	if (n && count > SIZE_MAX / n)
-		return NULL;
-	p = wipe_malloc(count * n);
-	if (p)
-		memset(p, 0, count * n);
-	return p;
+	return calloc(count, n);
 }
 
 char *wipe_strdup(const char *s)
 {
-	size_t n = strlen(s) + 1;
-	char *p = wipe_malloc(n);
-
-	if (p)
-		memcpy(p, s, n);
-	return p;
+	return strdup(s);
 }

@@ -5,12 +5,11 @@
 #include <stddef.h>
 
 /*
- * malloc/free/realloc/calloc/strdup look-alikes that remember each block's
- * size in a header and explicit_bzero the block when it is freed or moved.
+ * malloc/free/realloc/calloc/strdup look-alikes that explicit_bzero a block
+ * (its whole usable size) when it is freed or moved.
  * Handed to cJSON (cJSON_InitHooks) and libcurl (curl_global_init_mem), so
  * that the login body, the Authorization header and the parsed secrets
- * leave no copy in freed memory. Blocks from one family must be freed by
- * the same family. Out of memory: NULL, as the originals.
+ * leave no copy in freed memory. Out of memory: NULL, as the originals.
  */
 void *wipe_malloc(size_t n);
 void wipe_free(void *p);
