@@ -104,17 +104,6 @@ static int add_items(const cJSON *items, const char *path, const char *label,
 	return 0;
 }
 
-/* Wipe every string of a parsed tree before cJSON frees it. */
-static void wipe_tree(cJSON *node)
-{
-	for (; node; node = node->next) {
-		if (cJSON_IsString(node) && node->valuestring)
-			explicit_bzero(node->valuestring,
-				       strlen(node->valuestring));
-		wipe_tree(node->child);
-	}
-}
-
 /* Merge the imports, bottom-most first: the last import wins. One pass
  * collects them (cJSON arrays are lists: indexing each is O(n^2)). */
 static int add_imports(const cJSON *imports, struct kvset *out, char *err,
@@ -157,43 +146,60 @@ static int add_imports(const cJSON *imports, struct kvset *out, char *err,
 	return rc;
 }
 
-int secrets_parse(const char *json, size_t len, const char *path,
-		  struct kvset *out, char *err, size_t errlen)
+/* prescan, then one JSON document: the tree, or NULL with the reason. */
+static cJSON *parse_answer(const char *json, size_t len, char *err,
+			   size_t errlen)
 {
-	cJSON *root;
-	const cJSON *secrets, *imports;
 	size_t values;
-	int rc = -1;
+	cJSON *root;
 
 	if (prescan(json, len, &values) != 0) {
 		snprintf(err, errlen, "a secret holds a NUL character, which "
 			 "no environment variable can hold");
-		return -1;
+		return NULL;
 	}
 	if (values > SECRETS_MAX_JSON_VALUES) {
 		snprintf(err, errlen, "the answer holds more than %d JSON "
 			 "values", SECRETS_MAX_JSON_VALUES);
-		return -1;
+		return NULL;
 	}
 	root = api_parse(json, len);
-	if (!root) {
+	if (!root)
 		snprintf(err, errlen, "the answer is not JSON");
-		return -1;
-	}
-	secrets = cJSON_GetObjectItemCaseSensitive(root, "secrets");
-	imports = cJSON_GetObjectItemCaseSensitive(root, "imports");
-	if (!cJSON_IsArray(secrets)) {
+	return root;
+}
+
+/*
+ * Merge a parsed answer into out (see secrets_parse) and free the tree
+ * (cJSON's hooks wipe every block: api_init).
+ */
+static int merge_answer(cJSON *root, const char *path, struct kvset *out,
+			char *err, size_t errlen)
+{
+	const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(root,
+								"secrets");
+	const cJSON *imports = cJSON_GetObjectItemCaseSensitive(root,
+								"imports");
+	int rc = -1;
+
+	if (!cJSON_IsArray(secrets))
 		snprintf(err, errlen, "the answer has no \"secrets\" array");
-	} else if (imports && !cJSON_IsArray(imports)) {
+	else if (imports && !cJSON_IsArray(imports))
 		snprintf(err, errlen, "the answer's \"imports\" is not an "
 			 "array");
-	} else if (add_items(secrets, path, NULL, out, err, errlen) == 0 &&
-		   add_imports(imports, out, err, errlen) == 0) {
+	else if (add_items(secrets, path, NULL, out, err, errlen) == 0 &&
+		 add_imports(imports, out, err, errlen) == 0)
 		rc = 0;
-	}
-	wipe_tree(root);
 	cJSON_Delete(root);
 	return rc;
+}
+
+int secrets_parse(const char *json, size_t len, const char *path,
+		  struct kvset *out, char *err, size_t errlen)
+{
+	cJSON *root = parse_answer(json, len, err, errlen);
+
+	return root ? merge_answer(root, path, out, err, errlen) : -1;
 }
 
 /* The characters of a reference name: [A-Za-z0-9_.-]. */
@@ -362,9 +368,15 @@ static enum api_status fetch_path(struct http *h, const struct config *cfg,
 			st = API_FAILED;
 		}
 	} else if (st == API_OK) {
+		/* The body is not needed once parsed: free it before the tree
+		 * is copied into out, which lowers the peak memory. */
+		cJSON *root = parse_answer(resp.body, resp.len, err,
+					   sizeof err);
+
+		http_response_free(&resp);
 		st = API_FAILED;
-		if (secrets_parse(resp.body, resp.len, q->path, out, err,
-				  sizeof err) != 0)
+		if (!root || merge_answer(root, q->path, out, err,
+					  sizeof err) != 0)
 			log_error("unable to read the secrets of %s: %s", where,
 				  err);
 		else if (out->count == 0 && !cfg->allow_empty)
