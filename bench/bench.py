@@ -1290,13 +1290,12 @@ def where_it_goes(args, lat, size, mem, whole, herd):
         ms = (mem.get("massif") or {}).get("runs", {}).get("HTTP")
         if ms and "rows" in ms:
             top = [(b_, w_) for d_, b_, w_ in ms["rows"] if d_ == 1]
-            cj = sum(b_ for b_, w_ in top if "wiping_malloc" in w_)
+            cj = sum(b_ for b_, w_ in top if "cjson" in w_.lower())
             body = sum(b_ for b_, w_ in top if "wbuf" in w_ or "on_data" in w_)
             txt += ("At the heap's peak (massif, glibc build) the parsed cJSON tree holds %.0f%% "
-                    "(%s: a 64-byte node plus a separately allocated key and string, each with the "
-                    "wiping hooks' 16-byte size header, for every one of the ~17 fields of every "
-                    "secret, though 3 are used) and the response buffer %.0f%% (%s, grown by "
-                    "doubling). " % (100.0 * cj / ms["heap"], fmt_bytes(cj), 100.0 * body / ms["heap"],
+                    "(%s: a 64-byte node plus a separately allocated key and string for every "
+                    "one of the ~17 fields of every secret, though 3 are used) and the response "
+                    "buffer %.0f%% (%s, grown by doubling; freed once parsed, before the merge). " % (100.0 * cj / ms["heap"], fmt_bytes(cj), 100.0 * body / ms["heap"],
                                      fmt_bytes(body)))
             tb = ((mem.get("profile") or {}).get("driver_musl") or {}).get("whatif", {}).get("tree_bytes")
             if tb and (mem.get("profile") or {}).get("driver_musl", {}).get("n") == 1000:
@@ -1334,10 +1333,11 @@ def where_it_goes(args, lat, size, mem, whole, herd):
         out.append(
             "**Instructions, response -> environment** (%s per 1,000 secrets, %.0f per byte of the "
             "list answer): musl's malloc/free/memset are %.0f%% (cJSON allocates every node and "
-            "string; the wiping hooks add a header and an explicit_bzero per block), cJSON's parser "
-            "%.0f%%, infx-exec's own code %.0f%%, mostly %s (`has_nul_escape` and any other "
-            "byte-at-a-time pre-scan of secrets.c walk the whole body once each before cJSON walks "
-            "it again); the environment itself (`environment_build`, kvsets) is small. Growth is "
+            "string; the wiping hooks add a malloc_usable_size and an explicit_bzero per block), "
+            "cJSON's parser "
+            "%.0f%%, infx-exec's own code %.0f%%, mostly %s (`prescan`, one strcspn-driven pass "
+            "over the body for NUL escapes and the value count, before cJSON walks it again); "
+            "the environment itself (`environment_build`, kvsets) is small. Growth is "
             "linear (see the growth lines below). 2 M per 1,000 secrets is ~%.0f instructions per "
             "byte of this answer, which a parser that must look at every byte barely reaches even "
             "without allocating.%s" % (
@@ -1355,8 +1355,8 @@ def where_it_goes(args, lat, size, mem, whole, herd):
                 "`Retry-After`, so all those refused retry together when the window reopens and "
                 "%d of them are refused again: %d list requests for %d shims is exactly what "
                 "synchronised retries give (%s), against %d if each refused shim waited for its own "
-                "window. Adding jitter on top of Retry-After (e.g. up to one more window) spreads "
-                "the retries." % (r["count"], r["requests"], r["requests"] / r["minimum"],
+                "window. infx-exec adds up to 1 s of jitter to a Retry-After, which spreads the "
+                "retries inside a window but not across windows when the window is this short." % (r["count"], r["requests"], r["requests"] / r["minimum"],
                                   r["count"] - q, r["routes"].get("list", 0), r["count"],
                                   " + ".join(str(r["count"] - k * q) for k in range(waves)),
                                   r["count"] + (r["count"] - q)))
