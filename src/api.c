@@ -7,7 +7,6 @@
 #include "wipe.h"
 
 #include <cjson/cJSON.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -2,7 +2,6 @@
 #include "wipe.h"
 
 #include <malloc.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
