@@ -128,7 +128,9 @@ build/plain/infx-exec: $(PLAIN_OBJS) build/plain/main.o
 # the run exit 99, which no test expects.
 valgrind: build/plain/infx-exec
 	INFX_BINARIES="build/plain/infx-exec" INFX_VALGRIND=1 \
-		$(PYTHON) -m pytest -q tests/test_core.py tests/test_semantics.py
+		$(PYTHON) -m pytest -q -m "not timing" tests/test_cli.py \
+		tests/test_auth.py tests/test_fetch.py tests/test_environment.py \
+		tests/test_tls.py tests/test_proxy.py
 
 # C unit tests (cmocka), on the dev objects.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)

@@ -8,12 +8,13 @@
  *       parse_driver BODY.json nulscan
  *
  * BODY.json is one list answer of the test server (GET /api/v4/secrets).
- * bench_step() is what src/secrets.c (secrets_fetch, fetch_path) and
- * src/main.c do with the body of one path once it has arrived:
- *   secrets_parse into a per-path set, merge that set into the result
- *   (KV_REPLACE: a later path wins), free the per-path set, look for
- *   unresolved ${...} references (check_references), environment_build
- *   from a typical container environment, free the secrets (main.c).
+ * bench_step() is what src/fetch.c (fetch_path, fetch_paths) and
+ * src/main.c do with the body of one path once it has arrived, through
+ * the same functions: answer_secrets into a per-path set (the body is
+ * consumed), answer_merge_path into the result (a later path wins), free
+ * the per-path set, environment_build from a typical container
+ * environment (which looks for unresolved ${...} references), free the
+ * secrets (main.c).
  * Only the HTTP transfer is left out. The environment it builds is freed
  * outside bench_step (execve replaces it in the real program).
  * Links the project's own sources (src/, without main.c) unchanged.
@@ -22,18 +23,17 @@
  * Two what-ifs, measured here without touching src/:
  *   arena    the same step with cJSON's allocations on a bump arena (one
  *            malloc, wiped and freed once at the end) instead of the
- *            per-block wiping hooks of api.c; also prints the bytes the
- *            parsed tree took from the arena;
+ *            per-block wiping hooks of answer.c; also prints the bytes
+ *            the parsed tree took from the arena;
  *   nulscan  only a memchr-driven scan for the \u0000 escape (what
- *            secrets.c's has_nul_escape does byte by byte); prints the
- *            number of bodies that hold one (0 or 1).
+ *            answer.c's prescan does with strcspn, counting values as it
+ *            goes); prints the number of bodies that hold one (0 or 1).
  */
-#include "api.h"
+#include "answer.h"
 #include "ca_bundle.h"
-#include "config.h"
 #include "environment.h"
 #include "kvset.h"
-#include "secrets.h"
+#include "mem.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -97,13 +97,14 @@ __attribute__((noinline)) size_t bench_nulscan(const char *json, size_t len)
 	return 0;
 }
 
-__attribute__((noinline)) char **bench_step(const char *json, size_t len,
-					    const struct config *cfg, int use_arena)
+__attribute__((noinline)) char **bench_step(char *json, size_t len,
+					    const struct env_rules *rules,
+					    int use_arena)
 {
+	struct http_response resp = { .body = json, .len = len };
 	struct kvset one, secrets;
 	char err[512];
 	char **envp = NULL;
-	size_t i;
 
 	if (use_arena) {
 		/* cJSON needs about 7 bytes per byte of such an answer. */
@@ -116,23 +117,13 @@ __attribute__((noinline)) char **bench_step(const char *json, size_t len,
 	}
 	kvset_init(&one);
 	kvset_init(&secrets);
-	if (secrets_parse(json, len, "/", &one, err, sizeof err) != 0) {
+	if (answer_secrets(&resp, "/", &one, err, sizeof err) != 0) {
 		fprintf(stderr, "parse_driver: %s\n", err);
 		goto out;
 	}
-	for (i = 0; i < one.count; i++) {
-		const struct kv *e = &one.items[i];
-
-		if (kvset_put(&secrets, e->name, e->name_len, e->value,
-			      e->value_len, e->source, KV_REPLACE) < 0)
-			goto out;
-	}
+	answer_merge_path(&secrets, &one);
 	kvset_free(&one);
-	for (i = 0; i < secrets.count; i++)
-		if (secrets_has_reference(secrets.items[i].value,
-					  secrets.items[i].value_len))
-			fprintf(stderr, "parse_driver: reference left\n");
-	envp = environment_build(inherited, &secrets, cfg, NULL, NULL);
+	envp = environment_build(inherited, &secrets, rules, NULL);
 out:
 	kvset_free(&one);
 	kvset_free(&secrets);
@@ -165,7 +156,11 @@ static char *read_file(const char *name, size_t *len)
 
 int main(int argc, char **argv)
 {
-	struct config cfg;
+	struct strlist none = { 0 };
+	struct env_rules rules = {
+		.preserve = &none, .require = &none, .allow = &none,
+		.references = REFS_WARN, .command = command,
+	};
 	size_t len, n = 0;
 	char *json;
 	char **envp;
@@ -182,14 +177,9 @@ int main(int argc, char **argv)
 		free(json);
 		return 0;
 	}
-	api_init();
-	/* The defaults config_load sets; nothing else matters to this step. */
-	memset(&cfg, 0, sizeof cfg);
-	cfg.imports = 1;
-	cfg.expand = 1;
-	cfg.max_secrets = (size_t)-1;
-	cfg.command = command;
-	envp = bench_step(json, len, &cfg, strcmp(mode, "arena") == 0);
+	answer_init();
+	/* The body is consumed by the step (answer_secrets frees it). */
+	envp = bench_step(json, len, &rules, strcmp(mode, "arena") == 0);
 	if (!envp)
 		return 1;
 	for (n = 0; envp[n]; n++)
@@ -199,6 +189,5 @@ int main(int argc, char **argv)
 		printf("%zu %zu\n", n, arena_peak);	/* variables, bytes cJSON took */
 	else
 		printf("%zu\n", n);
-	free(json);
 	return 0;
 }

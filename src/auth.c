@@ -1,8 +1,9 @@
 /* auth.c - one login request (or the given access token). */
 #include "auth.h"
 
-#include "api.h"
+#include "answer.h"
 #include "log.h"
+#include "mem.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -27,35 +28,26 @@ static const struct login {
 	  "INFISICAL_JWT and the identity's keys, audience and claims" },
 };
 
-/* A token goes into an HTTP header: it must be printable, one line. */
-static int token_is_valid(const char *t)
-{
-	if (!*t)
-		return 0;
-	for (; *t; t++)
-		if ((unsigned char)*t < 0x21 || (unsigned char)*t == 0x7f)
-			return 0;
-	return 1;
-}
-
-static char *login_body(const struct config *cfg)
+static char *login_body(const struct credentials *c)
 {
 	cJSON *o = cJSON_CreateObject();
 	char *body = NULL;
 	int ok;
 
-	if (cfg->auth == AUTH_UNIVERSAL)
+	if (c->method == AUTH_UNIVERSAL)
 		ok = o && cJSON_AddStringToObject(o, "clientId",
-						  cfg->client_id) &&
+						  c->client_id) &&
 		     cJSON_AddStringToObject(o, "clientSecret",
-					     cfg->client_secret);
+					     c->client_secret);
 	else
 		ok = o && cJSON_AddStringToObject(o, "identityId",
-						  cfg->identity_id) &&
-		     cJSON_AddStringToObject(o, "jwt", cfg->jwt);
+						  c->identity_id) &&
+		     cJSON_AddStringToObject(o, "jwt", c->jwt);
 	if (ok)
 		body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	if (!body)
+		mem_exhausted();
 	return body;
 }
 
@@ -68,7 +60,7 @@ static void report_refusal(const struct login *l,
 			 "INFISICAL_MACHINE_IDENTITY_ID";
 	char err[512];
 
-	api_describe_error(resp, err, sizeof err);
+	answer_describe_error(resp, err, sizeof err);
 	switch (resp->status) {
 	case 400: case 422:
 		log_error("%s login failed: %s; check %s", l->name, err, id);
@@ -93,84 +85,52 @@ static void report_refusal(const struct login *l,
 	}
 }
 
-static char *token_from_response(const struct http_response *resp,
-				 const char *url)
-{
-	cJSON *root = api_parse(resp->body, resp->len);
-	const cJSON *tok = cJSON_GetObjectItemCaseSensitive(root,
-							    "accessToken");
-	char *token = NULL;
-
-	if (cJSON_IsString(tok) && tok->valuestring &&
-	    token_is_valid(tok->valuestring)) {
-		token = strdup(tok->valuestring);
-		if (!token)
-			log_error("unable to log in: out of memory");
-	} else {
-		log_error("unable to log in at %s: the answer has no valid "
-			  "accessToken; check that INFISICAL_API_URL is an "
-			  "Infisical server", url);
-	}
-	if (cJSON_IsString(tok) && tok->valuestring)
-		explicit_bzero(tok->valuestring, strlen(tok->valuestring));
-	cJSON_Delete(root);
-	return token;
-}
-
-static enum api_status login(struct http *h, const struct config *cfg,
+static enum api_status login(struct http *h, const char *api_url,
+			     const struct credentials *c,
 			     const struct login *l, char **token)
 {
 	struct http_response resp;
-	char err[512], *url, *body;
-	size_t n = strlen(cfg->api_url) + strlen(l->route) + 1;
-	enum api_status st = API_FAILED;
+	size_t n = strlen(api_url) + strlen(l->route) + 1;
+	char err[512], *url = xmalloc(n), *body = login_body(c);
+	enum api_status st;
 
-	memset(&resp, 0, sizeof resp);
-	url = malloc(n);
-	body = login_body(cfg);
-	if (!url || !body) {
-		log_error("unable to log in: out of memory");
-		goto out;
-	}
-	snprintf(url, n, "%s%s", cfg->api_url, l->route);
-	st = api_request(h, NULL, url, NULL, body, &resp, err, sizeof err);
+	snprintf(url, n, "%s%s", api_url, l->route);
+	st = retry_request(h, NULL, url, NULL, body, &resp, err, sizeof err);
 	if (st == API_OK && resp.status == 200) {
-		*token = token_from_response(&resp, url);
-		st = *token ? API_OK : API_FAILED;
+		*token = answer_token(&resp);
+		if (!*token) {
+			log_error("unable to log in at %s: the answer has no "
+				  "valid accessToken; check that "
+				  "INFISICAL_API_URL is an Infisical server",
+				  url);
+			st = API_FAILED;
+		}
 	} else if (st == API_OK) {
 		report_refusal(l, &resp);
 		st = API_FAILED;
 	} else if (st != API_INTERRUPTED) {
 		log_error("unable to log in at %s: %s", url, err);
 	}
-out:
 	http_response_free(&resp);
-	if (body) {
-		explicit_bzero(body, strlen(body));
-		cJSON_free(body);
-	}
+	wipe_free(body);
 	free(url);
 	return st;
 }
 
-enum api_status auth_get_token(struct http *h, const struct config *cfg,
-			       char **token)
+enum api_status auth_get_token(struct http *h, const char *api_url,
+			       const struct credentials *c, char **token)
 {
 	size_t i;
 
 	*token = NULL;
 	for (i = 0; i < sizeof logins / sizeof logins[0]; i++)
-		if (logins[i].method == cfg->auth)
-			return login(h, cfg, &logins[i], token);
-	if (!token_is_valid(cfg->token)) {
-		log_error("INFISICAL_TOKEN holds spaces or control characters;"
-			  " it must be the access token alone");
+		if (logins[i].method == c->method)
+			return login(h, api_url, c, &logins[i], token);
+	if (!answer_token_is_valid(c->token)) {
+		log_error("INFISICAL_TOKEN holds blanks, control or non-ASCII "
+			  "characters; it must be the access token alone");
 		return API_FAILED;
 	}
-	*token = strdup(cfg->token);
-	if (!*token) {
-		log_error("unable to read INFISICAL_TOKEN: out of memory");
-		return API_FAILED;
-	}
+	*token = xstrdup(c->token);
 	return API_OK;
 }

@@ -4,6 +4,7 @@
 #include "credentials.h"
 #include "envp.h"
 #include "log.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -15,7 +16,6 @@
 #define DEFAULT_API_URL "https://app.infisical.com"
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_MAX_SECRETS 10000
-
 
 const char config_usage[] =
 "Usage: infx-exec [OPTION]... [--] COMMAND [ARG]...\n"
@@ -62,6 +62,8 @@ const char config_usage[] =
 "                         secret (never its value) and run nothing\n"
 "  -h, --help             print this help and exit\n"
 "  -V, --version          print the versions of infx-exec, libcurl, TLS, cJSON\n"
+"A list option (--path, --require, --allow-reserved, --preserve-env=NAMES)\n"
+"replaces its variable's list; repeated, it adds to itself.\n"
 "\n"
 "Credentials (environment only; NAME_FILE reads NAME from a file):\n"
 "  INFISICAL_UNIVERSAL_AUTH_CLIENT_ID, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET\n"
@@ -76,94 +78,13 @@ const char config_usage[] =
 "\n"
 "TLS: INFISICAL_CA_CERT_FILE, SSL_CERT_FILE or SSL_CERT_DIR name the CAs\n"
 "to trust; else the system's bundle, else the one built in. Proxies:\n"
-"https_proxy, http_proxy, no_proxy.\n"
+"https_proxy, http_proxy, all_proxy, no_proxy (or in upper case).\n"
 "\n"
 "Exit status: 125 if infx-exec failed, 126 if COMMAND could not run,\n"
 "127 if COMMAND was not found, 128+N if signal N stopped infx-exec\n"
 "before COMMAND ran, otherwise the status of COMMAND.\n";
 
-static int has_prefix(const char *name, size_t len, const char *prefix)
-{
-	size_t plen = strlen(prefix);
-
-	return len >= plen && memcmp(name, prefix, plen) == 0;
-}
-
-int config_is_credential_var(const char *name, size_t len)
-{
-	static const char *const vars[] = {
-		VAR_CLIENT_ID, VAR_CLIENT_SECRET, VAR_TOKEN, VAR_IDENTITY,
-		VAR_JWT, VAR_HEADERS,
-	};
-	size_t i;
-
-	if (len == strlen(VAR_SA_PATH) && has_prefix(name, len, VAR_SA_PATH))
-		return 1;
-	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
-		size_t vlen = strlen(vars[i]);
-
-		if (!has_prefix(name, len, vars[i]))
-			continue;
-		if (len == vlen || (len == vlen + 5 &&
-				    memcmp(name + vlen, "_FILE", 5) == 0))
-			return 1;
-	}
-	return 0;
-}
-
-int config_is_own_var(const char *name, size_t len)
-{
-	return has_prefix(name, len, "INFISICAL_") ||
-	       has_prefix(name, len, "INFX_");
-}
-
-/*
- * The API base: the origin as given, trailing slashes removed, "/api"
- * appended unless already there (as the official CLI does).
- */
-static int set_api_url(struct config *cfg, const char *url)
-{
-	size_t len = strlen(url);
-	char safe[256];
-
-	const char *host = strstr(url, "://");
-	size_t i;
-
-	if (strncasecmp(url, "https://", 8) != 0 &&
-	    strncasecmp(url, "http://", 7) != 0) {
-		log_error("INFISICAL_API_URL '%s' is not an http:// or https:// "
-			  "URL", log_sanitize(safe, sizeof safe, url, len));
-		return -1;
-	}
-	/* Only scheme://host[:port][/path]: a password would be logged and
-	 * sent as Basic auth, a query or fragment would move the login. */
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)url[i];
-
-		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' ||
-		    (c == '@' && !memchr(host + 3, '/', (size_t)(url + i -
-							     host - 3)))) {
-			/* Not echoed: it may hold a password. */
-			log_error("INFISICAL_API_URL may hold only "
-				  "scheme://host[:port][/path] (no user or "
-				  "password, query, fragment, blank or "
-				  "control character)");
-			return -1;
-		}
-	}
-	while (len > 0 && url[len - 1] == '/')
-		len--;
-	cfg->api_url = malloc(len + sizeof "/api");
-	if (!cfg->api_url) {
-		log_error("out of memory");
-		return -1;
-	}
-	memcpy(cfg->api_url, url, len);
-	cfg->api_url[len] = '\0';
-	if (len < 4 || strcmp(cfg->api_url + len - 4, "/api") != 0)
-		strcpy(cfg->api_url + len, "/api");
-	return 0;
-}
+/* -- values ------------------------------------------------------------ */
 
 /* true/false (also 1/0, yes/no, on/off, any case) -> 1/0, else -1. */
 static int bool_value(const char *value)
@@ -181,21 +102,8 @@ static int bool_value(const char *value)
 	return -1;
 }
 
-/* bool_value, or -1 after an error naming var. */
-static int parse_bool(const char *var, const char *value)
-{
-	int b = bool_value(value);
-	char safe[32];
-
-	if (b < 0)
-		log_error("%s='%s' is not a boolean: use true or false", var,
-			  log_sanitize(safe, sizeof safe, value,
-				       strlen(value)));
-	return b;
-}
-
-/* A whole number in [min, max]; -1 after an error naming var. */
-static long parse_number(const char *var, const char *value, long min,
+/* A whole number in [min, max], or -1 after an error naming var. */
+static long number_value(const char *var, const char *value, long min,
 			 long max)
 {
 	char *end, safe[32];
@@ -212,33 +120,119 @@ static long parse_number(const char *var, const char *value, long min,
 	return v;
 }
 
-static int parse_on_unavailable(const char *var, const char *value,
-				int *run)
+/* -- settings: one table of every variable ------------------------------ */
+
+struct variable;
+/* Apply value to cfg; name is what the user wrote (variable or flag), for
+ * the message. Returns 0, or -1 after one line. */
+typedef int (*setter)(struct config *cfg, const struct variable *v,
+		      const char *value, const char *name);
+
+/*
+ * A setting: its variable, how a value is applied, and the field it sets
+ * (offset in struct config). The flags apply values through the same
+ * entries, so a flag and its variable cannot disagree.
+ */
+struct variable {
+	const char *name;
+	setter set;
+	size_t field;
+};
+
+#define FIELD(f) offsetof(struct config, f)
+#define AT(cfg, v, type) ((type *)(void *)((char *)(cfg) + (v)->field))
+
+static int set_string(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	(void)name;
+	*AT(cfg, v, const char *) = value;
+	return 0;
+}
+
+static int set_url(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	(void)name;
+	free(*AT(cfg, v, char *));
+	*AT(cfg, v, char *) = xstrdup(value);
+	return 0;
+}
+
+static int set_bool(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	int b = bool_value(value);
+	char safe[32];
+
+	if (b < 0) {
+		log_error("%s='%s' is not a boolean: use true or false",
+			  name, log_sanitize(safe, sizeof safe, value,
+						strlen(value)));
+		return -1;
+	}
+	*AT(cfg, v, int) = b;
+	return 0;
+}
+
+static int set_list(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	(void)name;
+	strlist_add_csv(AT(cfg, v, struct strlist), value);
+	return 0;
+}
+
+static int set_timeout(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	long n = number_value(name, value, 1, 86400);
+
+	if (n < 0)
+		return -1;
+	*AT(cfg, v, long) = n;
+	return 0;
+}
+
+static int set_max_secrets(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	long n = number_value(name, value, 1, 10000000);
+
+	if (n < 0)
+		return -1;
+	*AT(cfg, v, size_t) = (size_t)n;
+	return 0;
+}
+
+static int set_on_unavailable(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
 {
 	char safe[32];
 
 	if (strcasecmp(value, "fail") == 0 || strcasecmp(value, "run") == 0) {
-		*run = value[0] == 'r' || value[0] == 'R';
+		*AT(cfg, v, int) = value[0] == 'r' || value[0] == 'R';
 		return 0;
 	}
-	log_error("%s='%s' must be fail or run", var,
+	log_error("%s='%s' must be fail or run", name,
 		  log_sanitize(safe, sizeof safe, value, strlen(value)));
 	return -1;
 }
 
-static int set_log_level(const char *var, const char *value)
+static int set_log_level(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
 {
 	char lower[16], safe[32];
 	size_t i;
 	int level;
 
+	(void)cfg, (void)v;
 	for (i = 0; value[i] && i + 1 < sizeof lower; i++)
 		lower[i] = (char)(value[i] | 0x20);
 	lower[i] = '\0';
 	level = value[i] ? -1 : log_parse_level(lower);
-
 	if (level < 0) {
-		log_error("%s='%s' must be error, warn, info or debug", var,
+		log_error("%s='%s' must be error, warn, info or debug", name,
 			  log_sanitize(safe, sizeof safe, value,
 				       strlen(value)));
 		return -1;
@@ -247,119 +241,176 @@ static int set_log_level(const char *var, const char *value)
 	return 0;
 }
 
-/* Set *out from variable var when it is set; flags are applied later. */
-static int bool_from_env(char **envp, const char *var, int *out)
+/* true (all), false (none), or names whose inherited value wins. */
+static int set_preserve(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
 {
-	const char *v = envp_get(envp, var);
-	int b;
+	int b = bool_value(value);
 
-	if (!v)
-		return 0;
-	b = parse_bool(var, v);
+	(void)v, (void)name;
+	if (b >= 0)
+		strlist_free(&cfg->preserve);
+	cfg->preserve_all = b == 1;
 	if (b < 0)
-		return -1;
-	*out = b;
+		strlist_add_csv(&cfg->preserve, value);
 	return 0;
 }
 
-static int list_from_env(char **envp, const char *var, struct strlist *l)
+/* Read by another module (credentials.h), named here so that it is known. */
+#define ELSEWHERE NULL, 0
+
+static const struct variable variables[] = {
+	{ "INFISICAL_API_URL", set_url, FIELD(api_url) },
+	{ "INFISICAL_PROJECT_ID", set_string, FIELD(project_id) },
+	{ "INFISICAL_ENVIRONMENT", set_string, FIELD(environment) },
+	{ "INFISICAL_SECRET_PATH", set_list, FIELD(paths) },
+	{ "INFISICAL_RECURSIVE", set_bool, FIELD(recursive) },
+	{ "INFISICAL_TAGS", set_string, FIELD(tags) },
+	{ "INFISICAL_INCLUDE_IMPORTS", set_bool, FIELD(imports) },
+	{ "INFISICAL_EXPAND_SECRET_REFERENCES", set_bool, FIELD(expand) },
+	{ "INFISICAL_AUTH_METHOD", set_string, FIELD(auth_method) },
+	{ "INFISICAL_CA_CERT_FILE", set_string, FIELD(ca_file) },
+	{ "INFX_PRESERVE_ENV", set_preserve, FIELD(preserve) },
+	{ "INFX_REQUIRE", set_list, FIELD(require) },
+	{ "INFX_ALLOW_EMPTY", set_bool, FIELD(allow_empty) },
+	{ "INFX_STRICT", set_bool, FIELD(strict) },
+	{ "INFX_ALLOW_RESERVED", set_list, FIELD(allow) },
+	{ "INFX_USER", set_string, FIELD(user) },
+	{ "INFX_CHECK", set_bool, FIELD(check) },
+	{ "INFX_TIMEOUT", set_timeout, FIELD(timeout) },
+	{ "INFX_ON_UNAVAILABLE", set_on_unavailable,
+	  FIELD(on_unavailable_run) },
+	{ "INFX_MAX_SECRETS", set_max_secrets, FIELD(max_secrets) },
+	{ "INFX_LOG_LEVEL", set_log_level, 0 },
+	{ VAR_CLIENT_ID, ELSEWHERE }, { VAR_CLIENT_SECRET, ELSEWHERE },
+	{ VAR_TOKEN, ELSEWHERE }, { VAR_IDENTITY, ELSEWHERE },
+	{ VAR_JWT, ELSEWHERE }, { VAR_SA_PATH, ELSEWHERE },
+	{ VAR_HEADERS, ELSEWHERE },
+};
+#define NVARIABLES (sizeof variables / sizeof variables[0])
+
+static const struct variable *variable_named(const char *name, size_t len)
 {
-	const char *v = envp_get(envp, var);
+	size_t i;
 
-	if (v && strlist_add_csv(l, v) != 0) {
-		log_error("out of memory");
-		return -1;
-	}
-	return 0;
+	for (i = 0; i < NVARIABLES; i++)
+		if (strlen(variables[i].name) == len &&
+		    memcmp(variables[i].name, name, len) == 0)
+			return &variables[i];
+	return NULL;
 }
 
-/* Settings read from variables, before flags override them. */
-static int load_env(struct config *cfg, char **envp)
+/* -- unknown variables --------------------------------------------------- */
+
+/* Levenshtein distance of a (alen bytes) and b, at most 255 bytes each. */
+static size_t distance(const char *a, size_t alen, const char *b)
 {
-	const char *preserve = envp_get(envp, "INFX_PRESERVE_ENV");
+	size_t blen = strlen(b), row[256], i, j;
 
-	const char *timeout = envp_get(envp, "INFX_TIMEOUT");
-	const char *max = envp_get(envp, "INFX_MAX_SECRETS");
-	const char *unavailable = envp_get(envp, "INFX_ON_UNAVAILABLE");
-	const char *level = envp_get(envp, "INFX_LOG_LEVEL");
+	if (alen > 255 || blen > 255)
+		return (size_t)-1;
+	for (j = 0; j <= blen; j++)
+		row[j] = j;
+	for (i = 1; i <= alen; i++) {
+		size_t diag = row[0], up;
 
-	cfg->project_id = envp_get(envp, "INFISICAL_PROJECT_ID");
-	cfg->environment = envp_get(envp, "INFISICAL_ENVIRONMENT");
-	cfg->tags = envp_get(envp, "INFISICAL_TAGS");
-	cfg->user = envp_get(envp, "INFX_USER");
-	cfg->imports = cfg->expand = 1;
-	cfg->timeout = DEFAULT_TIMEOUT;
-	cfg->max_secrets = DEFAULT_MAX_SECRETS;
-	if (level && set_log_level("INFX_LOG_LEVEL", level))
-		return -1;
-	if (timeout && (cfg->timeout = parse_number("INFX_TIMEOUT", timeout,
-						    1, 86400)) < 0)
-		return -1;
-	if (max) {
-		long n = parse_number("INFX_MAX_SECRETS", max, 1, 10000000);
+		row[0] = i;
+		for (j = 1; j <= blen; j++) {
+			size_t best = diag + (a[i - 1] != b[j - 1]);
 
-		if (n < 0)
-			return -1;
-		cfg->max_secrets = (size_t)n;
+			up = row[j];
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
 	}
-	if (unavailable && parse_on_unavailable("INFX_ON_UNAVAILABLE",
-						unavailable,
-						&cfg->on_unavailable_run))
-		return -1;
-	if (preserve) {
-		int b = bool_value(preserve);
-
-		if (b >= 0)
-			cfg->preserve_all = b;
-		else if (list_from_env(envp, "INFX_PRESERVE_ENV",
-				       &cfg->preserve))
-			return -1;
-	}
-	if (bool_from_env(envp, "INFISICAL_RECURSIVE", &cfg->recursive) ||
-	    bool_from_env(envp, "INFISICAL_INCLUDE_IMPORTS", &cfg->imports) ||
-	    bool_from_env(envp, "INFISICAL_EXPAND_SECRET_REFERENCES",
-			  &cfg->expand) ||
-	    bool_from_env(envp, "INFX_ALLOW_EMPTY", &cfg->allow_empty) ||
-	    bool_from_env(envp, "INFX_STRICT", &cfg->strict) ||
-	    bool_from_env(envp, "INFX_CHECK", &cfg->check) ||
-	    list_from_env(envp, "INFX_REQUIRE", &cfg->require) ||
-	    list_from_env(envp, "INFX_ALLOW_RESERVED", &cfg->allow))
-		return -1;
-	return 0;
+	return row[blen];
 }
+
+/* The known name closest to name (len bytes) and its distance. */
+static const char *closest(const char *name, size_t len, size_t *best)
+{
+	const char *found = variables[0].name;
+	size_t i;
+
+	*best = (size_t)-1;
+	for (i = 0; i < NVARIABLES; i++) {
+		size_t d = distance(name, len, variables[i].name);
+
+		if (d < *best) {
+			*best = d;
+			found = variables[i].name;
+		}
+	}
+	return found;
+}
+
+/*
+ * Warn about INFX_* variables nobody reads, and INFISICAL_* ones a typo
+ * away from a known one: a misspelt INFX_REQUIRE must not silently switch
+ * the check off. Other INFISICAL_* variables may be another tool's.
+ */
+static void warn_unknown(char **envp)
+{
+	for (; envp && *envp; envp++) {
+		const char *eq = strchr(*envp, '='), *guess;
+		size_t len = eq ? (size_t)(eq - *envp) : 0, d;
+		char name[64];
+		int infx = strncmp(*envp, "INFX_", 5) == 0;
+
+		if (!eq || (!infx && strncmp(*envp, "INFISICAL_", 10) != 0) ||
+		    variable_named(*envp, len) ||
+		    credentials_is_variable(*envp, len))
+			continue;
+		guess = closest(*envp, len, &d);
+		log_sanitize(name, sizeof name, *envp, len);
+		if (d <= 2 || (infx && d <= len / 3))
+			log_warn("%s is not a variable infx-exec reads; did you "
+				 "mean %s?", name, guess);
+		else if (infx)
+			log_warn("%s is not a variable infx-exec reads; it is "
+				 "ignored", name);
+	}
+}
+
+/* -- flags ---------------------------------------------------------------- */
 
 static void usage_error(void)
 {
 	fputs("Try 'infx-exec --help' for more information.\n", stderr);
 }
 
-enum {
-	OPT_API_URL = 256, OPT_PROJECT, OPT_PATH, OPT_RECURSIVE, OPT_TAGS,
-	OPT_NO_IMPORTS, OPT_NO_EXPAND, OPT_AUTH, OPT_PRESERVE, OPT_REQUIRE,
-	OPT_ALLOW_EMPTY, OPT_STRICT, OPT_ALLOW_RESERVED, OPT_CHECK,
-	OPT_TIMEOUT, OPT_ON_UNAVAILABLE, OPT_MAX_SECRETS
+/* Each option applies a value to a variable's setting: its argument, or
+ * the fixed value (a switch). */
+struct option_use {
+	int code;
+	const char *variable;
+	const char *fixed;
 };
 
 static const struct option longopts[] = {
-	{ "api-url", required_argument, NULL, OPT_API_URL },
-	{ "project-id", required_argument, NULL, OPT_PROJECT },
+	{ "api-url", required_argument, NULL, 256 },
+	{ "project-id", required_argument, NULL, 257 },
 	{ "env", required_argument, NULL, 'e' },
-	{ "path", required_argument, NULL, OPT_PATH },
-	{ "recursive", no_argument, NULL, OPT_RECURSIVE },
-	{ "tags", required_argument, NULL, OPT_TAGS },
-	{ "no-imports", no_argument, NULL, OPT_NO_IMPORTS },
-	{ "no-expand", no_argument, NULL, OPT_NO_EXPAND },
-	{ "auth-method", required_argument, NULL, OPT_AUTH },
-	{ "preserve-env", optional_argument, NULL, OPT_PRESERVE },
-	{ "require", required_argument, NULL, OPT_REQUIRE },
-	{ "allow-empty", no_argument, NULL, OPT_ALLOW_EMPTY },
-	{ "strict", no_argument, NULL, OPT_STRICT },
-	{ "allow-reserved", required_argument, NULL, OPT_ALLOW_RESERVED },
+	{ "path", required_argument, NULL, 258 },
+	{ "recursive", no_argument, NULL, 259 },
+	{ "tags", required_argument, NULL, 260 },
+	{ "no-imports", no_argument, NULL, 261 },
+	{ "no-expand", no_argument, NULL, 262 },
+	{ "auth-method", required_argument, NULL, 263 },
+	{ "preserve-env", optional_argument, NULL, 264 },
+	{ "require", required_argument, NULL, 265 },
+	{ "allow-empty", no_argument, NULL, 266 },
+	{ "strict", no_argument, NULL, 267 },
+	{ "allow-reserved", required_argument, NULL, 268 },
 	{ "user", required_argument, NULL, 'u' },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "on-unavailable", required_argument, NULL, OPT_ON_UNAVAILABLE },
-	{ "max-secrets", required_argument, NULL, OPT_MAX_SECRETS },
+	{ "check", no_argument, NULL, 269 },
+	{ "timeout", required_argument, NULL, 270 },
+	{ "on-unavailable", required_argument, NULL, 271 },
+	{ "max-secrets", required_argument, NULL, 272 },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
@@ -367,115 +418,147 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-/* Values of flags that replace, not add to, what variables said. */
-struct flag_values {
-	const char *api_url, *method;
-	struct strlist paths;
-	int have_paths;
-	int require_seen, allow_seen;	/* the variable's list is dropped */
+static const struct option_use uses[] = {
+	{ 256, "INFISICAL_API_URL", NULL },
+	{ 257, "INFISICAL_PROJECT_ID", NULL },
+	{ 'e', "INFISICAL_ENVIRONMENT", NULL },
+	{ 258, "INFISICAL_SECRET_PATH", NULL },
+	{ 259, "INFISICAL_RECURSIVE", "true" },
+	{ 260, "INFISICAL_TAGS", NULL },
+	{ 261, "INFISICAL_INCLUDE_IMPORTS", "false" },
+	{ 262, "INFISICAL_EXPAND_SECRET_REFERENCES", "false" },
+	{ 263, "INFISICAL_AUTH_METHOD", NULL },
+	{ 264, "INFX_PRESERVE_ENV", "true" },
+	{ 265, "INFX_REQUIRE", NULL },
+	{ 266, "INFX_ALLOW_EMPTY", "true" },
+	{ 267, "INFX_STRICT", "true" },
+	{ 268, "INFX_ALLOW_RESERVED", NULL },
+	{ 'u', "INFX_USER", NULL },
+	{ 269, "INFX_CHECK", "true" },
+	{ 270, "INFX_TIMEOUT", NULL },
+	{ 271, "INFX_ON_UNAVAILABLE", NULL },
+	{ 272, "INFX_MAX_SECRETS", NULL },
+	{ 'v', "INFX_LOG_LEVEL", "debug" },
+	{ 'q', "INFX_LOG_LEVEL", "error" },
 };
 
-/* A list flag replaces its variable's list; repeated, it adds to itself. */
-static int replace_list(int *seen, struct strlist *l, const char *csv)
+/* The option's name as the user wrote it, for a message. */
+static const char *option_name(int c, char *buf, size_t n)
 {
-	if (!*seen) {
-		strlist_free(l);
-		*seen = 1;
-	}
-	return strlist_add_csv(l, csv);
+	size_t i;
+
+	for (i = 0; longopts[i].name; i++)
+		if (longopts[i].val == c)
+			break;
+	snprintf(buf, n, "--%s", longopts[i].name ? longopts[i].name : "?");
+	return buf;
 }
 
-/* Apply one flag. Returns 0, 1 to stop with CONFIG_DONE/VERSION, -1. */
-static int apply_flag(struct config *cfg, struct flag_values *f, int c,
-		      char **argv)
+/* A list option replaces its variable's list the first time it is given;
+ * repeated, it adds to itself. */
+static void forget_variable_list(struct config *cfg, const struct variable *v,
+				 unsigned long long *seen)
 {
-	int rc = 0;
+	size_t bit = (size_t)(v - variables);
 
-	switch (c) {
-	case OPT_API_URL:
-		if (!*optarg) {
-			/* Unlike an empty variable, an empty flag is a
-			 * mistake: it would mean Infisical Cloud. */
-			log_error("--api-url is empty");
-			return -1;
-		}
-		f->api_url = optarg;
-		break;
-	case OPT_PROJECT: cfg->project_id = optarg; break;
-	case 'e': cfg->environment = optarg; break;
-	case OPT_PATH:
-		f->have_paths = 1;
-		rc = strlist_add_csv(&f->paths, optarg);
-		break;
-	case OPT_RECURSIVE: cfg->recursive = 1; break;
-	case OPT_TAGS: cfg->tags = optarg; break;
-	case OPT_NO_IMPORTS: cfg->imports = 0; break;
-	case OPT_NO_EXPAND: cfg->expand = 0; break;
-	case OPT_AUTH: f->method = optarg; break;
-	case OPT_PRESERVE:
-		if (optarg) {
-			strlist_free(&cfg->preserve);
-			cfg->preserve_all = 0;
-			rc = strlist_add_csv(&cfg->preserve, optarg);
-		} else {
-			cfg->preserve_all = 1;
-		}
-		break;
-	case OPT_REQUIRE:
-		rc = replace_list(&f->require_seen, &cfg->require, optarg);
-		break;
-	case OPT_ALLOW_EMPTY: cfg->allow_empty = 1; break;
-	case OPT_STRICT: cfg->strict = 1; break;
-	case OPT_ALLOW_RESERVED:
-		rc = replace_list(&f->allow_seen, &cfg->allow, optarg);
-		break;
-	case 'u': cfg->user = optarg; break;
-	case OPT_CHECK: cfg->check = 1; break;
-	case OPT_TIMEOUT:
-		cfg->timeout = parse_number("--timeout", optarg, 1, 86400);
-		return cfg->timeout < 0 ? -1 : 0;
-	case OPT_ON_UNAVAILABLE:
-		return parse_on_unavailable("--on-unavailable", optarg,
-					    &cfg->on_unavailable_run);
-	case OPT_MAX_SECRETS: {
-		long n = parse_number("--max-secrets", optarg, 1, 10000000);
+	if ((v->set != set_list && v->set != set_preserve) ||
+	    (*seen >> bit & 1))
+		return;
+	*seen |= 1ULL << bit;
+	strlist_free(AT(cfg, v, struct strlist));
+	cfg->preserve_all = v->set == set_preserve ? 0 : cfg->preserve_all;
+}
 
-		if (n < 0)
-			return -1;
-		cfg->max_secrets = (size_t)n;
-		break;
+/* Apply one option. Returns 0, or -1 after a message. */
+static int apply_option(struct config *cfg, int c, unsigned long long *seen)
+{
+	const char *value = optarg;
+	const struct variable *v = NULL;
+	char name[32];
+	size_t i;
+
+	for (i = 0; i < sizeof uses / sizeof uses[0]; i++) {
+		if (uses[i].code == c) {
+			v = variable_named(uses[i].variable,
+					   strlen(uses[i].variable));
+			value = optarg ? optarg : uses[i].fixed;
+			break;
+		}
 	}
-	case 'v': log_set_level(LOG_DEBUG); break;
-	case 'q': log_set_level(LOG_ERROR); break;
-	case 'h':
-		fputs(config_usage, stdout);
-		return 1;
-	case 'V':
-		return 1;
-	case ':': {
+	if (c == 256 && !*value) {
+		/* Unlike an empty variable, an empty flag is a mistake: it
+		 * would mean Infisical Cloud. */
+		log_error("--api-url is empty");
+		return -1;
+	}
+	forget_variable_list(cfg, v, seen);
+	return v->set(cfg, v, value, option_name(c, name, sizeof name));
+}
+
+/* An option getopt_long did not accept: one line, and the usage hint. */
+static void option_error(int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char safe[64];
+
+	if (c == ':') {
 		/* A long option is still in argv; a short one at the end of
 		 * argv may not be (musl moves optind past it). */
-		const char *arg = argv[optind - 1];
 		char opt[3] = { '-', (char)optopt, '\0' };
 
 		log_error("option '%s' needs a value",
 			  arg && strncmp(arg, "--", 2) == 0 ? arg : opt);
-		usage_error();
-		return -1;
-	}
-	default: {
-		char safe[64];
-		const char *arg = argv[optind - 1];
-
+	} else {
 		log_error("unknown option '%s'", log_sanitize(safe, sizeof safe,
 			  arg, strlen(arg)));
-		usage_error();
+	}
+	usage_error();
+}
+
+/* -- the whole configuration ---------------------------------------------- */
+
+/*
+ * The API base: the origin as given, trailing slashes removed, "/api"
+ * appended unless already there (as the official CLI does). Only
+ * scheme://host[:port][/path]: a password would be logged and sent as
+ * Basic auth, a query or fragment would move the login.
+ */
+static int normalize_api_url(struct config *cfg)
+{
+	const char *url = cfg->api_url ? cfg->api_url : DEFAULT_API_URL;
+	const char *host = strstr(url, "://");
+	size_t len = strlen(url), i;
+	char safe[256], *norm;
+
+	if (strncasecmp(url, "https://", 8) != 0 &&
+	    strncasecmp(url, "http://", 7) != 0) {
+		log_error("INFISICAL_API_URL '%s' is not an http:// or https:// "
+			  "URL", log_url(safe, sizeof safe, url));
 		return -1;
 	}
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+
+		if (c <= 0x20 || c == 0x7f || c == '?' || c == '#' ||
+		    (c == '@' && !memchr(host + 3, '/', (size_t)(url + i -
+							     host - 3)))) {
+			log_error("INFISICAL_API_URL '%s' may hold only "
+				  "scheme://host[:port][/path] (no user or "
+				  "password, query, fragment, blank or "
+				  "control character)",
+				  log_url(safe, sizeof safe, url));
+			return -1;
+		}
 	}
-	if (rc != 0)
-		log_error("out of memory");
-	return rc;
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	norm = xmalloc(len + sizeof "/api");
+	snprintf(norm, len + sizeof "/api", "%.*s%s", (int)len, url,
+		 len >= 4 && strncmp(url + len - 4, "/api", 4) == 0 ? "" :
+		 "/api");
+	free(cfg->api_url);
+	cfg->api_url = norm;
+	return 0;
 }
 
 /* Checks that need every setting: required values, path shapes. */
@@ -493,10 +576,8 @@ static int validate(struct config *cfg)
 			  "to an environment slug (e.g. dev, prod)");
 		return -1;
 	}
-	if (cfg->paths.n == 0 && strlist_add_csv(&cfg->paths, "/") != 0) {
-		log_error("out of memory");
-		return -1;
-	}
+	if (cfg->paths.n == 0)
+		strlist_add(&cfg->paths, "/", 1);
 	for (i = 0; i < cfg->paths.n; i++) {
 		const char *p = cfg->paths.v[i];
 
@@ -508,81 +589,65 @@ static int validate(struct config *cfg)
 			return -1;
 		}
 	}
+	return normalize_api_url(cfg);
+}
+
+/* Every variable of the table that is set, in table order. */
+static int load_variables(struct config *cfg, char **envp)
+{
+	size_t i;
+
+	for (i = 0; i < NVARIABLES; i++) {
+		const struct variable *v = &variables[i];
+		const char *value = v->set ? envp_get(envp, v->name) : NULL;
+
+		if (value && v->set(cfg, v, value, v->name) != 0)
+			return -1;
+	}
 	return 0;
 }
 
 enum config_status config_load(struct config *cfg, int argc, char **argv,
 			       char **envp)
 {
-	struct flag_values f = { 0 };
-	enum config_status st = CONFIG_FAILED;
-	const char *api_url;
-	int c, rc = 0;
+	unsigned long long seen = 0;
+	int c;
 
 	memset(cfg, 0, sizeof *cfg);
-	if (load_env(cfg, envp) != 0)
+	cfg->imports = cfg->expand = 1;
+	cfg->timeout = DEFAULT_TIMEOUT;
+	cfg->max_secrets = DEFAULT_MAX_SECRETS;
+	if (load_variables(cfg, envp) != 0)
 		return CONFIG_FAILED;
-	f.api_url = envp_get(envp, "INFISICAL_API_URL");
-	f.method = envp_get(envp, "INFISICAL_AUTH_METHOD");
+	warn_unknown(envp);
 
 	/* '+': stop at the first operand, so the command's flags stay its. */
 	opterr = 0;
 	optind = 0;	/* 0, not 1: glibc and musl then also forget where
 			 * they were inside a previous argv's "-abc" cluster */
-	while (rc == 0 && (c = getopt_long(argc, argv, "+:e:u:hVvq", longopts,
-					   NULL)) != -1) {
-		rc = apply_flag(cfg, &f, c, argv);
-		if (rc == 1)
-			st = c == 'V' ? CONFIG_VERSION : CONFIG_DONE;
+	while ((c = getopt_long(argc, argv, "+:e:u:hVvq", longopts,
+				NULL)) != -1) {
+		if (c == 'h' || c == 'V')
+			return c == 'h' ? CONFIG_HELP : CONFIG_VERSION;
+		if (c == ':' || c == '?') {
+			option_error(c, argv);
+			return CONFIG_FAILED;
+		}
+		if (apply_option(cfg, c, &seen) != 0)
+			return CONFIG_FAILED;
 	}
-	if (rc != 0)
-		goto out;
 	if (optind >= argc && !cfg->check) {
 		log_error("no command given: infx-exec [OPTION]... -- COMMAND");
 		usage_error();
-		goto out;
+		return CONFIG_FAILED;
 	}
 	cfg->command = argv + optind;	/* empty with --check alone */
-	if (f.have_paths) {
-		cfg->paths = f.paths;
-		memset(&f.paths, 0, sizeof f.paths);
-	} else if (list_from_env(envp, "INFISICAL_SECRET_PATH", &cfg->paths)) {
-		goto out;
-	}
-	api_url = f.api_url && *f.api_url ? f.api_url : DEFAULT_API_URL;
-	if (validate(cfg) || set_api_url(cfg, api_url))
-		goto out;
-	if (credentials_load(cfg, envp, f.method && *f.method ? f.method
-							      : NULL))
-		goto out;
-	cfg->ca_file = envp_get(envp, "INFISICAL_CA_CERT_FILE");
-	st = CONFIG_OK;
-out:
-	strlist_free(&f.paths);
-	return st;
-}
-
-static void wipe_free(char *s)
-{
-	if (s) {
-		explicit_bzero(s, strlen(s));
-		free(s);
-	}
+	return validate(cfg) == 0 ? CONFIG_OK : CONFIG_FAILED;
 }
 
 void config_free(struct config *cfg)
 {
-	size_t i;
-
 	free(cfg->api_url);
-	wipe_free(cfg->client_id);
-	wipe_free(cfg->client_secret);
-	wipe_free(cfg->token);
-	wipe_free(cfg->identity_id);
-	wipe_free(cfg->jwt);
-	for (i = 0; i < cfg->headers.n; i++)
-		explicit_bzero(cfg->headers.v[i], strlen(cfg->headers.v[i]));
-	strlist_free(&cfg->headers);
 	strlist_free(&cfg->paths);
 	strlist_free(&cfg->preserve);
 	strlist_free(&cfg->require);

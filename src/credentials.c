@@ -3,6 +3,7 @@
 
 #include "envp.h"
 #include "log.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,68 @@
 /* A credential file holds one id, secret, JWT or header list. */
 #define CREDENTIAL_FILE_MAX (64 * 1024)
 
+static int has_prefix(const char *name, size_t len, const char *prefix)
+{
+	size_t plen = strlen(prefix);
+
+	return len >= plen && memcmp(name, prefix, plen) == 0;
+}
+
+int credentials_is_variable(const char *name, size_t len)
+{
+	static const char *const vars[] = {
+		VAR_CLIENT_ID, VAR_CLIENT_SECRET, VAR_TOKEN, VAR_IDENTITY,
+		VAR_JWT, VAR_HEADERS,
+	};
+	size_t i;
+
+	if (len == strlen(VAR_SA_PATH) && has_prefix(name, len, VAR_SA_PATH))
+		return 1;
+	for (i = 0; i < sizeof vars / sizeof vars[0]; i++) {
+		size_t vlen = strlen(vars[i]);
+
+		if (!has_prefix(name, len, vars[i]))
+			continue;
+		if (len == vlen || (len == vlen + 5 &&
+				    memcmp(name + vlen, "_FILE", 5) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * Trim s in place as JavaScript's trim() does for what can be in a
+ * credential: UTF-8 byte-order marks (U+FEFF) and ASCII white space,
+ * CR and LF included, at both ends. Returns the new length.
+ */
+static size_t trim(char *s, size_t len)
+{
+	static const char bom[] = "\xef\xbb\xbf";
+	size_t start = 0;
+
+	for (;;) {
+		if (len - start >= 3 && memcmp(s + start, bom, 3) == 0)
+			start += 3;
+		else if (start < len && strchr(" \t\r\n\v\f", s[start]) &&
+			 s[start])
+			start++;
+		else
+			break;
+	}
+	for (;;) {
+		if (len - start >= 3 && memcmp(s + len - 3, bom, 3) == 0)
+			len -= 3;
+		else if (len > start && strchr(" \t\r\n\v\f", s[len - 1]) &&
+			 s[len - 1])
+			len--;
+		else
+			break;
+	}
+	memmove(s, s + start, len - start);
+	s[len - start] = '\0';
+	return len - start;
+}
+
 /* Whether NAME or NAME_FILE is set (non-empty). */
 static int credential_set(char **envp, const char *name)
 {
@@ -26,22 +89,17 @@ static int credential_set(char **envp, const char *name)
 }
 
 /*
- * Read a credential file: at most CREDENTIAL_FILE_MAX bytes, one trailing
- * newline ("\n" or "\r\n") stripped, as Docker secrets are usually written
- * with one. Returns a malloc'd string or NULL after printing why.
+ * Read a credential file: a regular file of at most CREDENTIAL_FILE_MAX
+ * bytes, trimmed. Returns a malloc'd string or NULL after printing why.
  */
 static char *read_credential_file(const char *var, const char *path)
 {
-	char *buf = malloc(CREDENTIAL_FILE_MAX + 1);
+	char *buf = xmalloc(CREDENTIAL_FILE_MAX + 1);
 	const char *why = NULL;
 	struct stat st;
 	size_t len = 0;
 	int fd;
 
-	if (!buf) {
-		log_error("unable to read %s: out of memory", var);
-		return NULL;
-	}
 	/* O_NONBLOCK: a FIFO must not hang the start; it is refused below. */
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
@@ -68,21 +126,15 @@ static char *read_credential_file(const char *var, const char *path)
 			      "credential";
 	}
 	close(fd);
-	if (!why && len > 0 && buf[len - 1] == '\n')
-		len--;
-	if (!why && len > 0 && buf[len - 1] == '\r')
-		len--;
-	if (!why && len == 0)
-		why = "empty";
 	if (!why && memchr(buf, '\0', len))
 		why = "not text (it holds a NUL byte)";
+	if (!why && trim(buf, len) == 0)
+		why = "empty";
 	if (why) {
 		log_error("unable to read %s '%s': %s", var, path, why);
-		explicit_bzero(buf, CREDENTIAL_FILE_MAX + 1);
-		free(buf);
+		wipe_free(buf);
 		return NULL;
 	}
-	buf[len] = '\0';
 	return buf;
 }
 
@@ -115,9 +167,11 @@ static int load_credential(char **envp, const char *name, int required,
 		log_error("%s is not set (nor %s)", name, file_var);
 		return -1;
 	}
-	*out = strdup(value);
-	if (!*out) {
-		log_error("unable to read %s: out of memory", name);
+	*out = xstrdup(value);
+	if (trim(*out, strlen(*out)) == 0) {
+		log_error("%s holds only blanks", name);
+		wipe_free(*out);
+		*out = NULL;
 		return -1;
 	}
 	return 0;
@@ -162,17 +216,15 @@ static int infer_auth(char **envp, enum auth_method *out)
 		       credential_set(envp, VAR_JWT);
 
 	if (ua + token + identity > 1) {
-		char kinds[96] = "";
+		char kinds[96];
 
-		if (ua)
-			strcat(kinds, ", universal-auth");
-		if (token)
-			strcat(kinds, ", token");
-		if (identity)
-			strcat(kinds, ", machine identity id");
+		snprintf(kinds, sizeof kinds, "%s%s%s%s%s",
+			 ua ? "universal-auth" : "", ua && token ? ", " : "",
+			 token ? "token" : "", identity ? ", " : "",
+			 identity ? "machine identity id" : "");
 		log_error("credentials of several auth methods are set (%s); "
 			  "unset the others or choose one with "
-			  "INFISICAL_AUTH_METHOD", kinds + 2);
+			  "INFISICAL_AUTH_METHOD", kinds);
 		return -1;
 	}
 	if (ua) {
@@ -196,30 +248,30 @@ static int infer_auth(char **envp, enum auth_method *out)
 }
 
 /* Read the credentials of the chosen method, and only those. */
-static int load_auth(struct config *cfg, char **envp)
+static int load_auth(struct credentials *c, char **envp)
 {
 	const char *sa_path;
 
-	switch (cfg->auth) {
+	switch (c->method) {
 	case AUTH_TOKEN:
-		return load_credential(envp, VAR_TOKEN, 1, &cfg->token);
+		return load_credential(envp, VAR_TOKEN, 1, &c->token);
 	case AUTH_UNIVERSAL:
-		if (load_credential(envp, VAR_CLIENT_ID, 1, &cfg->client_id))
+		if (load_credential(envp, VAR_CLIENT_ID, 1, &c->client_id))
 			return -1;
 		return load_credential(envp, VAR_CLIENT_SECRET, 1,
-				       &cfg->client_secret);
+				       &c->client_secret);
 	case AUTH_KUBERNETES:
-		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
+		if (load_credential(envp, VAR_IDENTITY, 1, &c->identity_id))
 			return -1;
 		sa_path = envp_get(envp, VAR_SA_PATH);
-		cfg->jwt = read_credential_file(VAR_SA_PATH, sa_path ?
+		c->jwt = read_credential_file(VAR_SA_PATH, sa_path ?
 						sa_path : DEFAULT_SA_TOKEN_PATH);
-		return cfg->jwt ? 0 : -1;
+		return c->jwt ? 0 : -1;
 	case AUTH_OIDC:
 	case AUTH_JWT:
-		if (load_credential(envp, VAR_IDENTITY, 1, &cfg->identity_id))
+		if (load_credential(envp, VAR_IDENTITY, 1, &c->identity_id))
 			return -1;
-		return load_credential(envp, VAR_JWT, 1, &cfg->jwt);
+		return load_credential(envp, VAR_JWT, 1, &c->jwt);
 	default:
 		return -1;
 	}
@@ -265,7 +317,7 @@ static int header_is_safe(const char *name, size_t nlen, const char *value,
  * with a plain value, or one the shim sets itself, is an error. Stored as
  * "Name: value" lines.
  */
-static int parse_headers(struct config *cfg, const char *s)
+static int parse_headers(struct credentials *c, const char *s)
 {
 	static const char *const blanks = " \t\r\n\v\f";
 
@@ -314,38 +366,40 @@ static int parse_headers(struct config *cfg, const char *s)
 				  "Transfer-Encoding are its own");
 			return -1;
 		}
-		line = malloc(nlen + vlen + 3);
-		if (line)
-			sprintf(line, "%.*s: %.*s", (int)nlen, name, (int)vlen,
-				value);
-		if (!line || strlist_add(&cfg->headers, line,
-					 nlen + vlen + 2) != 0) {
-			free(line);
-			log_error("out of memory");
-			return -1;
-		}
-		explicit_bzero(line, nlen + vlen + 2);
-		free(line);
+		line = xmalloc(nlen + vlen + 3);
+		snprintf(line, nlen + vlen + 3, "%.*s: %.*s", (int)nlen, name,
+			 (int)vlen, value);
+		strlist_add(&c->headers, line, nlen + vlen + 2);
+		wipe_free(line);
 	}
 	return 0;
 }
 
 
-int credentials_load(struct config *cfg, char **envp, const char *method)
+int credentials_load(struct credentials *c, char **envp, const char *method)
 {
 	char *headers = NULL;
 	int rc;
 
-	if (method ? parse_auth_method(method, &cfg->auth)
-		   : infer_auth(envp, &cfg->auth))
+	memset(c, 0, sizeof *c);
+	if (method ? parse_auth_method(method, &c->method)
+		   : infer_auth(envp, &c->method))
 		return -1;
-	if (load_auth(cfg, envp) ||
+	if (load_auth(c, envp) ||
 	    load_credential(envp, VAR_HEADERS, 0, &headers))
 		return -1;
-	rc = headers ? parse_headers(cfg, headers) : 0;
-	if (headers) {
-		explicit_bzero(headers, strlen(headers));
-		free(headers);
-	}
+	rc = headers ? parse_headers(c, headers) : 0;
+	wipe_free(headers);
 	return rc;
+}
+
+void credentials_free(struct credentials *c)
+{
+	wipe_free(c->client_id);
+	wipe_free(c->client_secret);
+	wipe_free(c->token);
+	wipe_free(c->identity_id);
+	wipe_free(c->jwt);
+	strlist_free(&c->headers);
+	memset(c, 0, sizeof *c);
 }

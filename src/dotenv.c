@@ -40,10 +40,6 @@ static int name_char(char ch, int first)
 				       ch == '.' || ch == '-'));
 }
 
-static int put(struct wbuf *v, char ch)
-{
-	return wbuf_add(v, &ch, 1);
-}
 
 /* A quoted value; c->p is just after the opening quote. */
 static const char *quoted(struct cursor *c, char q, struct wbuf *v)
@@ -66,8 +62,7 @@ static const char *quoted(struct cursor *c, char q, struct wbuf *v)
 			ch = e[1];
 			c->p++;
 		}
-		if (put(v, ch))
-			return "out of memory";
+		wbuf_add(v, &ch, 1);
 	}
 	return "unterminated quote";
 }
@@ -83,9 +78,7 @@ static const char *unquoted(struct cursor *c, struct wbuf *v)
 	stop = c->p;
 	while (stop > start && (blank(stop[-1]) || stop[-1] == '\r'))
 		stop--;
-	for (; start < stop; start++)
-		if (put(v, *start))
-			return "out of memory";
+	wbuf_add(v, start, (size_t)(stop - start));
 	return NULL;
 }
 
@@ -123,9 +116,9 @@ static const char *entry(struct cursor *c, struct kvset *out)
 	} else {
 		why = unquoted(c, &v);
 	}
-	if (!why && kvset_put(out, name, name_len, v.data ? v.data : "",
-			      v.len, NULL, KV_REPLACE) < 0)
-		why = "out of memory";
+	if (!why)
+		kvset_put(out, name, name_len, v.data ? v.data : "", v.len,
+			  NULL, KV_REPLACE);
 	wbuf_free(&v);
 	return why;
 }

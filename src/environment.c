@@ -1,7 +1,10 @@
 /* environment.c - keyed merge of inherited variables and secrets. */
 #include "environment.h"
 
+#include "answer.h"
+#include "credentials.h"
 #include "log.h"
+#include "mem.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -60,7 +63,8 @@ enum name_rule environment_name_rule(const char *name, size_t len)
 		W("TERMINFO"), W("SHELL"), W("MAIL"),
 	};
 
-	if (has_prefix(name, len, "LD_") || config_is_own_var(name, len) ||
+	if (has_prefix(name, len, "LD_") || has_prefix(name, len, "INFX_") ||
+	    has_prefix(name, len, "INFISICAL_") ||
 	    in(name, len, refused, sizeof refused / sizeof refused[0]))
 		return NAME_REFUSE;
 	if (has_prefix(name, len, "XDG_") || has_prefix(name, len, "LC_") ||
@@ -76,7 +80,7 @@ static const char *shown(const struct kv *e, char *buf, size_t n)
 }
 
 /* Whether each secret may be applied: 1 yes, 0 dropped, -1 refused. */
-static int check_name(const struct kv *e, const struct config *cfg)
+static int check_name(const struct kv *e, const struct env_rules *rules)
 {
 	char a[128], b[128];
 
@@ -95,7 +99,7 @@ static int check_name(const struct kv *e, const struct config *cfg)
 	case NAME_OK:
 		return 1;
 	case NAME_REFUSE:
-		if (strlist_has(&cfg->allow, e->name, e->name_len))
+		if (strlist_has(rules->allow, e->name, e->name_len))
 			return 1;
 		log_error("secret '%s' may not set a reserved variable (dynamic "
 			  "loader or infx-exec's own); remove it from Infisical "
@@ -103,7 +107,7 @@ static int check_name(const struct kv *e, const struct config *cfg)
 			  shown(e, a, sizeof a), shown(e, b, sizeof b));
 		return -1;
 	default:
-		if (strlist_has(&cfg->allow, e->name, e->name_len))
+		if (strlist_has(rules->allow, e->name, e->name_len))
 			return 1;
 		log_warn("secret '%s' is not applied: it names a variable of "
 			 "the container itself (allow it with "
@@ -113,7 +117,7 @@ static int check_name(const struct kv *e, const struct config *cfg)
 	}
 }
 
-static int add_inherited(struct kvset *env, char **inherited)
+static void add_inherited(struct kvset *env, char **inherited)
 {
 	for (; inherited && *inherited; inherited++) {
 		const char *entry = *inherited;
@@ -123,50 +127,71 @@ static int add_inherited(struct kvset *env, char **inherited)
 		if (!eq)
 			continue;
 		name_len = (size_t)(eq - entry);
-		if (config_is_credential_var(entry, name_len))
+		if (credentials_is_variable(entry, name_len))
 			continue;
-		if (kvset_put(env, entry, name_len, eq + 1, strlen(eq + 1),
-			      NULL, KV_KEEP) < 0)
-			return -1;
+		kvset_put(env, entry, name_len, eq + 1, strlen(eq + 1), NULL,
+			  KV_KEEP);
 	}
+}
+
+/* Warn about (or, REFS_REFUSE, refuse) a value still holding ${...}. */
+static int check_reference(const struct kv *e, const struct env_rules *rules)
+{
+	char name[128];
+
+	if (rules->references == REFS_IGNORE ||
+	    !answer_has_reference(e->value, e->value_len))
+		return 0;
+	log_sanitize(name, sizeof name, e->name, e->name_len);
+	if (rules->references == REFS_REFUSE) {
+		log_error("secret '%s' still holds a ${...} reference after "
+			  "expansion (a missing or empty secret, or a cycle); "
+			  "fix it in Infisical or drop --strict", name);
+		return -1;
+	}
+	log_warn("secret '%s' still holds a ${...} reference after expansion: "
+		 "a missing or empty secret, or a cycle", name);
 	return 0;
 }
 
-/* Returns 0, -1 after a message, -2 on out of memory. */
+/* Returns 0, or -1 after a message. */
 static int add_secrets(struct kvset *env, const struct kvset *secrets,
-		       const struct config *cfg, struct kvset *applied)
+		       const struct env_rules *rules, struct kvset *applied)
 {
 	size_t i;
 
 	for (i = 0; i < secrets->count; i++) {
 		const struct kv *e = &secrets->items[i];
-		int ok = check_name(e, cfg);
+		int ok = check_name(e, rules);
 
 		if (ok < 0)
 			return -1;
 		if (ok == 0)
 			continue;
 		/* Preserved: an inherited variable of that name wins. */
-		if ((cfg->preserve_all ||
-		     strlist_has(&cfg->preserve, e->name, e->name_len)) &&
+		if ((rules->preserve_all ||
+		     strlist_has(rules->preserve, e->name, e->name_len)) &&
 		    kvset_get(env, e->name, e->name_len))
 			continue;
-		if (kvset_put(env, e->name, e->name_len, e->value,
-			      e->value_len, e->source, KV_REPLACE) < 0 ||
-		    (applied && kvset_put(applied, e->name, e->name_len, "", 0,
-					  e->source, KV_REPLACE) < 0))
-			return -2;
+		if (check_reference(e, rules) != 0)
+			return -1;
+		kvset_put(env, e->name, e->name_len, e->value, e->value_len,
+			  e->source, KV_REPLACE);
+		if (applied)
+			kvset_put(applied, e->name, e->name_len, "", 0,
+				  e->source, KV_REPLACE);
 	}
 	return 0;
 }
 
-static int check_required(const struct kvset *env, const struct config *cfg)
+static int check_required(const struct kvset *env,
+			  const struct env_rules *rules)
 {
 	size_t i;
 	char safe[128];
 
-	for (i = 0; i < cfg->require.n; i++) {
-		const char *name = cfg->require.v[i];
+	for (i = 0; i < rules->require->n; i++) {
+		const char *name = rules->require->v[i];
 		const struct kv *e = kvset_get(env, name, strlen(name));
 
 		if (!e || e->value_len == 0) {
@@ -237,19 +262,13 @@ static int check_sizes(const struct kvset *env, char **argv)
 /* "NAME=value" strings in the set's order. */
 static char **flatten(const struct kvset *env)
 {
-	char **envp = calloc(env->count + 1, sizeof *envp);
+	char **envp = xcalloc(env->count + 1, sizeof *envp);
 	size_t i;
 
-	if (!envp)
-		return NULL;
 	for (i = 0; i < env->count; i++) {
 		const struct kv *e = &env->items[i];
-		char *s = malloc(e->name_len + e->value_len + 2);
+		char *s = xmalloc(e->name_len + e->value_len + 2);
 
-		if (!s) {
-			environment_free(envp);
-			return NULL;
-		}
 		memcpy(s, e->name, e->name_len);
 		s[e->name_len] = '=';
 		memcpy(s + e->name_len + 1, e->value, e->value_len + 1);
@@ -259,28 +278,21 @@ static char **flatten(const struct kvset *env)
 }
 
 char **environment_build(char **inherited, const struct kvset *secrets,
-			 const struct config *cfg, const char *home,
-			 struct kvset *applied)
+			 const struct env_rules *rules, struct kvset *applied)
 {
 	struct kvset env;
 	char **envp = NULL;
-	int rc;
 
 	kvset_init(&env);
-	rc = add_inherited(&env, inherited) ? -2 :
-	     add_secrets(&env, secrets, cfg, applied);
-	if (rc == 0 && home &&
-	    kvset_put(&env, "HOME", 4, home, strlen(home), NULL,
-		      KV_REPLACE) < 0)
-		rc = -2;
-	if (rc == 0 && !check_required(&env, cfg) &&
-	    !check_sizes(&env, cfg->command)) {
-		envp = flatten(&env);
-		if (!envp)
-			rc = -2;
+	add_inherited(&env, inherited);
+	if (add_secrets(&env, secrets, rules, applied) == 0) {
+		if (rules->home)
+			kvset_put(&env, "HOME", 4, rules->home,
+				  strlen(rules->home), NULL, KV_REPLACE);
+		if (check_required(&env, rules) == 0 &&
+		    check_sizes(&env, rules->command) == 0)
+			envp = flatten(&env);
 	}
-	if (rc == -2)
-		log_error("unable to build the environment: out of memory");
 	kvset_free(&env);
 	return envp;
 }
@@ -291,9 +303,7 @@ void environment_free(char **envp)
 
 	if (!envp)
 		return;
-	for (p = envp; *p; p++) {
-		explicit_bzero(*p, strlen(*p));
-		free(*p);
-	}
+	for (p = envp; *p; p++)
+		wipe_free(*p);
 	free(envp);
 }

@@ -1,6 +1,8 @@
 /* exec.c - PATH search and execve, with env(1)'s exit codes. */
 #include "exec.h"
 
+#include "exitcodes.h"
+
 #include "log.h"
 
 #include <errno.h>

@@ -3,9 +3,11 @@
 
 #include "ca_bundle.h"
 #include "envp.h"
+#include "log.h"
+#include "mem.h"
+#include "proxy.h"
 #include "signals.h"
 #include "wbuf.h"
-#include "wipe.h"
 
 #include <curl/curl.h>
 #include <dirent.h>
@@ -15,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -31,13 +34,24 @@ struct http {
 	CURL *curl;
 	const struct strlist *headers;
 	long long deadline_ms;	/* monotonic; 0 = none */
+	char *proxy;		/* the proxy URL, or NULL (direct) */
+	const char *proxy_var;	/* the variable it came from */
+	int gzip;		/* libcurl decodes gzip */
 };
 
 int http_global_init(void)
 {
-	return curl_global_init_mem(CURL_GLOBAL_DEFAULT, wipe_malloc,
-				    wipe_free, wipe_realloc, wipe_strdup,
-				    wipe_calloc) == CURLE_OK ? 0 : -1;
+	if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, wipe_malloc, wipe_free,
+				 wipe_realloc, wipe_strdup, wipe_calloc) ==
+	    CURLE_OK)
+		return 0;
+	log_error("unable to initialize libcurl");
+	return -1;
+}
+
+void http_global_cleanup(void)
+{
+	curl_global_cleanup();
 }
 
 long long http_now_ms(void)
@@ -96,24 +110,6 @@ static const char *const system_bundles[] = {
 	"/etc/ssl/ca-bundle.pem",		/* SUSE */
 };
 
-struct body {
-	struct wbuf buf;
-	int too_big;
-};
-
-/* Append to the body; returning less than asked makes libcurl stop. */
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
-{
-	struct body *b = userdata;
-	size_t n = size * nmemb;
-
-	if (n > HTTP_MAX_BODY - b->buf.len) {
-		b->too_big = 1;
-		return 0;
-	}
-	return wbuf_add(&b->buf, ptr, n) == 0 ? n : 0;
-}
-
 /* The system's directory of hashed CA links (openssl rehash: "<8 hex>.0"). */
 #define SYSTEM_CA_DIR "/etc/ssl/certs"
 
@@ -169,20 +165,33 @@ static void set_trust(CURL *curl, char **envp, const char *ca_file)
 	}
 }
 
-struct http *http_new(char **envp, const char *ca_file,
-		      const struct strlist *headers, long long deadline_ms)
+/* The proxy (proxy.h), set explicitly: libcurl reads no variable. */
+static int set_proxy(struct http *h, const struct http_setup *s)
 {
-	struct http *h = calloc(1, sizeof *h);
+	if (proxy_choose(s->envp, s->api_url, &h->proxy, &h->proxy_var) != 0)
+		return -1;
+	curl_easy_setopt(h->curl, CURLOPT_PROXY, h->proxy ? h->proxy : "");
+	curl_easy_setopt(h->curl, CURLOPT_NOPROXY, "");
+	return 0;
+}
 
-	if (!h)
-		return NULL;
+struct http *http_new(const struct http_setup *s)
+{
+	struct http *h = xcalloc(1, sizeof *h);
+	curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+
 	h->curl = curl_easy_init();
 	if (!h->curl) {
+		log_error("unable to start libcurl");
 		free(h);
 		return NULL;
 	}
-	h->headers = headers;
-	h->deadline_ms = deadline_ms;
+	h->headers = s->headers;
+	h->deadline_ms = s->deadline_ms;
+	if (set_proxy(h, s) != 0) {
+		http_free(h);
+		return NULL;
+	}
 	/* Options that hold for every request of the run. */
 	curl_easy_setopt(h->curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(h->curl, CURLOPT_FOLLOWLOCATION, 0L);
@@ -190,22 +199,148 @@ struct http *http_new(char **envp, const char *ca_file,
 	curl_easy_setopt(h->curl, CURLOPT_SSL_VERIFYHOST, 2L);
 	curl_easy_setopt(h->curl, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(h->curl, CURLOPT_XFERINFOFUNCTION, on_progress);
-	/* No signals: SIGALRM-based DNS timeouts would touch our handlers. */
+	/* No signals: SIGALRM-based DNS timeouts would touch our handlers.
+	 * libcurl then no longer ignores SIGPIPE: signals.c does. */
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "infx-exec/" INFX_VERSION);
-	set_trust(h->curl, envp, ca_file);
+	h->gzip = (v->features & CURL_VERSION_LIBZ) != 0;
+	if (h->gzip)
+		curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
+	set_trust(h->curl, s->envp, s->ca_file);
 	return h;
 }
 
-/* Append a copy of line to *list; on failure *list is kept as it was. */
-static int add_header(struct curl_slist **list, const char *line)
+/* -- one transfer ----------------------------------------------------------- */
+
+/* Why a transfer stopped on our side. */
+enum refusal { NONE, BODY_TOO_BIG, HEADERS_TOO_BIG, ENCODING };
+
+struct transfer {
+	struct http *h;
+	struct wbuf body;
+	size_t header_bytes;	/* of the current response */
+	enum refusal refused;
+	char encoding[32];	/* a Content-Encoding we cannot decode */
+	char *etag;
+};
+
+/* Append to the body; returning less than asked makes libcurl stop. */
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
-	struct curl_slist *l = curl_slist_append(*list, line);
+	struct transfer *t = userdata;
+	size_t n = size * nmemb;
+
+	if (n > HTTP_MAX_BODY - t->body.len) {
+		t->refused = BODY_TOO_BIG;
+		return 0;
+	}
+	wbuf_add(&t->body, ptr, n);
+	return n;
+}
+
+/* The value of header line "Name: value\r\n" when it is name, trimmed. */
+static int header_value(const char *line, size_t n, const char *name,
+			char *out, size_t outlen)
+{
+	size_t len = strlen(name), end;
+
+	if (n <= len || line[len] != ':' || strncasecmp(line, name, len) != 0)
+		return 0;
+	line += len + 1;
+	n -= len + 1;
+	while (n && (*line == ' ' || *line == '\t'))
+		line++, n--;
+	for (end = n; end && strchr(" \t\r\n", line[end - 1]); end--)
+		;
+	snprintf(out, outlen, "%.*s", (int)end, line);
+	return 1;
+}
+
+/*
+ * Each header line of each response (a proxy's answer to CONNECT and 1xx
+ * answers included: a status line starts a new one). Refuses a header
+ * section over HTTP_MAX_HEADERS, a Content-Length over HTTP_MAX_BODY and a
+ * Content-Encoding that this build does not decode, and sizes the body
+ * buffer from Content-Length.
+ */
+static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
+{
+	struct transfer *t = userdata;
+	size_t n = size * nmemb;
+	char value[256];
+
+	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
+		t->header_bytes = 0;
+		wipe_free(t->etag);
+		t->etag = NULL;
+	}
+	t->header_bytes += n;
+	if (t->header_bytes > HTTP_MAX_HEADERS) {
+		t->refused = HEADERS_TOO_BIG;
+		return 0;
+	}
+	if (header_value(line, n, "Content-Length", value, sizeof value)) {
+		unsigned long long len = strtoull(value, NULL, 10);
+
+		if (len > HTTP_MAX_BODY) {
+			t->refused = BODY_TOO_BIG;
+			return 0;
+		}
+		wbuf_reserve(&t->body, (size_t)len);
+	} else if (header_value(line, n, "Content-Encoding", value,
+				sizeof value) &&
+		   strcasecmp(value, "identity") != 0 &&
+		   !(t->h->gzip && (strcasecmp(value, "gzip") == 0 ||
+				    strcasecmp(value, "x-gzip") == 0))) {
+		log_sanitize(t->encoding, sizeof t->encoding, value,
+			     strlen(value));
+		t->refused = ENCODING;
+		return 0;
+	} else if (header_value(line, n, "ETag", value, sizeof value)) {
+		wipe_free(t->etag);
+		t->etag = xstrdup(value);
+	}
+	return n;
+}
+
+static struct curl_slist *append(struct curl_slist *list, const char *line)
+{
+	struct curl_slist *l = curl_slist_append(list, line);
 
 	if (!l)
-		return -1;
-	*list = l;
-	return 0;
+		mem_exhausted();
+	return l;
+}
+
+/* The request's headers; free_headers wipes them (one holds the token). */
+static struct curl_slist *request_headers(const struct http *h,
+					  const char *bearer, int json)
+{
+	struct curl_slist *list = append(NULL, "Accept: application/json");
+	size_t i;
+
+	if (json)
+		list = append(list, "Content-Type: application/json");
+	if (bearer) {
+		size_t n = strlen(bearer) + sizeof "Authorization: Bearer ";
+		char *auth = xmalloc(n);
+
+		snprintf(auth, n, "Authorization: Bearer %s", bearer);
+		list = append(list, auth);
+		wipe_free(auth);
+	}
+	for (i = 0; h->headers && i < h->headers->n; i++)
+		list = append(list, h->headers->v[i]);
+	return list;
+}
+
+static void free_headers(struct curl_slist *list)
+{
+	struct curl_slist *l;
+
+	for (l = list; l; l = l->next)
+		explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(list);
 }
 
 /* Timeouts for the next request: the defaults, cut to the deadline. */
@@ -227,104 +362,122 @@ static void set_timeouts(struct http *h)
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, total);
 }
 
-enum http_result http_request(struct http *h, const char *method,
-			      const char *url, const char *bearer,
-		 const char *json_body,
-		 struct http_response *resp, char *errbuf, size_t errlen)
+/* A proxy that answered CONNECT with 4xx: a setting to fix, not a server
+ * that is still starting. */
+static int proxy_refused(struct http *h, char *errbuf, size_t errlen)
 {
-	char curl_err[CURL_ERROR_SIZE] = "";
-	struct curl_slist *headers = NULL, *tmp;
-	struct body b = { 0 };
-	char *auth = NULL;
-	CURLcode rc;
-	curl_off_t retry_after = -1;
-	size_t i;
-	enum http_result ret = HTTP_FATAL;
+	long code = 0;
+	char shown[256];
 
-	memset(resp, 0, sizeof *resp);
-	resp->retry_after = -1;
-	if (bearer) {
-		size_t n = strlen(bearer) + sizeof "Authorization: Bearer ";
+	curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &code);
+	if (!h->proxy || code < 400 || code > 499)
+		return 0;
+	snprintf(errbuf, errlen, "the proxy %s (%s) refused to open a tunnel: "
+		 "HTTP %ld%s", log_url(shown, sizeof shown, h->proxy),
+		 h->proxy_var, code, code == 407 ? "; check the user name and "
+		 "password in the proxy URL" : code == 403 ? "; the proxy does "
+		 "not allow connections to this host and port" : "");
+	return 1;
+}
 
-		auth = malloc(n);
-		if (auth)
-			snprintf(auth, n, "Authorization: Bearer %s", bearer);
-	}
-	if ((bearer && !auth) ||
-	    add_header(&headers, "Accept: application/json") ||
-	    (json_body && add_header(&headers,
-				     "Content-Type: application/json")) ||
-	    (auth && add_header(&headers, auth))) {
-		snprintf(errbuf, errlen, "out of memory");
-		goto out;
-	}
-	for (i = 0; h->headers && i < h->headers->n; i++) {
-		if (add_header(&headers, h->headers->v[i])) {
-			snprintf(errbuf, errlen, "out of memory");
-			goto out;
-		}
-	}
+/* Why a transfer got no answer, in errbuf; and whether to try again. */
+static enum http_result failure(struct http *h, const struct transfer *t,
+				CURLcode rc, const char *curl_err,
+				char *errbuf, size_t errlen)
+{
+	enum http_result r = classify(rc);
 
-	curl_easy_setopt(h->curl, CURLOPT_URL, url);
-	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
-	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &b);
-	if (json_body) {
-		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json_body);
+	if (t->refused == BODY_TOO_BIG) {
+		snprintf(errbuf, errlen, "the answer is larger than %d MiB "
+			 "(after decoding), the most infx-exec accepts",
+			 HTTP_MAX_BODY / (1024 * 1024));
+	} else if (t->refused == HEADERS_TOO_BIG ||
+		   (rc == CURLE_OUT_OF_MEMORY && strstr(curl_err, "header"))) {
+		snprintf(errbuf, errlen, "the answer's headers are larger than "
+			 "%d KiB, the most infx-exec accepts",
+			 HTTP_MAX_HEADERS / 1024);
+	} else if (t->refused == ENCODING) {
+		snprintf(errbuf, errlen, "the answer came with Content-Encoding"
+			 " '%s', which infx-exec cannot decode (it accepts gzip "
+			 "and identity): a proxy between infx-exec and Infisical"
+			 " may have changed it", t->encoding);
+	} else if (proxy_refused(h, errbuf, errlen)) {
+		;
+	} else if (r == HTTP_RETRYABLE && out_of_descriptors()) {
+		/* Not the server's fault: retrying, or running without
+		 * secrets, would not help. */
+		snprintf(errbuf, errlen, "no file descriptor left "
+			 "(RLIMIT_NOFILE)");
 	} else {
-		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
-	}
-	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
-
-	set_timeouts(h);
-	rc = curl_easy_perform(h->curl);
-	if (rc != CURLE_OK) {
-		ret = b.too_big ? HTTP_FATAL : classify(rc);
-		/* Out of descriptors here is no server's fault: retrying, or
-		 * running without secrets, would not help. */
-		if (ret == HTTP_RETRYABLE && out_of_descriptors()) {
-			snprintf(errbuf, errlen, "no file descriptor left "
-				 "(RLIMIT_NOFILE)");
-			ret = HTTP_FATAL;
-			goto out;
-		}
-		if (b.too_big)
-			snprintf(errbuf, errlen, "response larger than %d "
-				 "bytes", HTTP_MAX_BODY);
-		else if (ret == HTTP_INTERRUPTED)
+		if (r == HTTP_INTERRUPTED)
 			snprintf(errbuf, errlen, "interrupted by signal %d",
 				 signals_caught());
 		else
-			snprintf(errbuf, errlen, "%s", curl_err[0] ?
-				 curl_err : curl_easy_strerror(rc));
-		goto out;
+			snprintf(errbuf, errlen, "%s", curl_err[0] ? curl_err :
+				 curl_easy_strerror(rc));
+		return r;
 	}
+	return HTTP_FATAL;
+}
+
+/* The answer that arrived, moved into resp. */
+static void take_answer(struct http *h, struct transfer *t,
+			struct http_response *resp)
+{
+	curl_off_t retry_after = -1;
+
 	curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &resp->status);
 	if (curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &retry_after) ==
 	    CURLE_OK && retry_after > 0)
 		resp->retry_after = (long)retry_after;
-	if (!b.buf.data && wbuf_add(&b.buf, "", 0) != 0) {
-		snprintf(errbuf, errlen, "out of memory");
-		goto out;
-	}
-	resp->body = b.buf.data;	/* the response owns it now */
-	resp->len = b.buf.len;
-	memset(&b.buf, 0, sizeof b.buf);
-	ret = HTTP_DONE;
-out:
+	if (!t->body.data)
+		wbuf_reserve(&t->body, 0);
+	resp->body = t->body.data;	/* the response owns it now */
+	resp->len = t->body.len;
+	resp->etag = t->etag;
+	memset(&t->body, 0, sizeof t->body);
+	t->etag = NULL;
+}
+
+enum http_result http_request(struct http *h, const char *method,
+			      const char *url, const char *bearer,
+			      const char *json_body,
+			      struct http_response *resp, char *errbuf,
+			      size_t errlen)
+{
+	char curl_err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *headers = request_headers(h, bearer, !!json_body);
+	struct transfer t = { .h = h };
+	enum http_result ret = HTTP_DONE;
+	CURLcode rc;
+
+	memset(resp, 0, sizeof *resp);
+	resp->retry_after = -1;
+	curl_easy_setopt(h->curl, CURLOPT_URL, url);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h->curl, CURLOPT_WRITEDATA, &t);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h->curl, CURLOPT_HEADERDATA, &t);
+	if (json_body)
+		curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, json_body);
+	else
+		curl_easy_setopt(h->curl, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(h->curl, CURLOPT_CUSTOMREQUEST, method);
+	set_timeouts(h);
+	rc = curl_easy_perform(h->curl);
+	if (rc != CURLE_OK)
+		ret = failure(h, &t, rc, curl_err, errbuf, errlen);
+	else
+		take_answer(h, &t, resp);
 	/* Do not leave pointers to our stack or the token in the handle. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_POSTFIELDS, NULL);
-	for (tmp = headers; tmp; tmp = tmp->next)
-		explicit_bzero(tmp->data, strlen(tmp->data));
-	curl_slist_free_all(headers);
-	if (auth) {
-		explicit_bzero(auth, strlen(auth));
-		free(auth);
-	}
-	wbuf_free(&b.buf);
+	free_headers(headers);
+	wbuf_free(&t.body);
+	wipe_free(t.etag);
 	return ret;
 }
 
@@ -335,10 +488,8 @@ long long http_time_left_ms(const struct http *h)
 
 void http_response_free(struct http_response *resp)
 {
-	if (resp->body) {
-		explicit_bzero(resp->body, resp->len);
-		free(resp->body);
-	}
+	wipe_free(resp->body);
+	wipe_free(resp->etag);
 	memset(resp, 0, sizeof *resp);
 }
 
@@ -348,8 +499,8 @@ char *http_escape(struct http *h, const char *s)
 	char *copy;
 
 	if (!e)
-		return NULL;
-	copy = strdup(e);
+		mem_exhausted();
+	copy = xstrdup(e);
 	curl_free(e);
 	return copy;
 }
@@ -359,5 +510,6 @@ void http_free(struct http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	wipe_free(h->proxy);
 	free(h);
 }

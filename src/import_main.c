@@ -9,14 +9,17 @@
  * created, updated or (existing, without --overwrite) skipped; 1 when
  * anything failed; 2 for a usage error.
  */
-#include "api.h"
+#include "answer.h"
 #include "auth.h"
 #include "config.h"
+#include "credentials.h"
 #include "dotenv.h"
 #include "environment.h"
 #include "http.h"
 #include "kvset.h"
 #include "log.h"
+#include "mem.h"
+#include "retry.h"
 #include "strlist.h"
 
 #include <cjson/cJSON.h>
@@ -75,8 +78,7 @@ static int take_own_flags(int argc, char **argv, struct import_opts *o)
 			   (strcmp(a, "--keys") == 0 && i + 1 < argc)) {
 			const char *v = a[6] == '=' ? a + 7 : argv[++i];
 
-			if (strlist_add_csv(&o->keys, v) != 0)
-				return -1;
+			strlist_add_csv(&o->keys, v);
 		} else {
 			break;
 		}
@@ -84,51 +86,17 @@ static int take_own_flags(int argc, char **argv, struct import_opts *o)
 	return i;
 }
 
-/*
- * For --dry-run, which sends nothing: the environment without any
- * credential, plus a placeholder token, so that config_load reads the
- * project, environment and path without asking for an identity.
- * Returns a malloc'd array of pointers into environ (NULL: out of memory).
- */
-static char **no_credentials_needed(char **env)
-{
-	static char method[] = "INFISICAL_AUTH_METHOD=token";
-	static char token[] = "INFISICAL_TOKEN=dry-run";
-	size_t n = 0, j = 0;
-	char **out;
-
-	while (env[n])
-		n++;
-	out = calloc(n + 3, sizeof *out);
-	if (!out)
-		return NULL;
-	out[j++] = method;
-	out[j++] = token;
-	for (; *env; env++) {
-		const char *eq = strchr(*env, '=');
-		size_t len = eq ? (size_t)(eq - *env) : strlen(*env);
-
-		if (!config_is_credential_var(*env, len) &&
-		    !(len == 21 && memcmp(*env, "INFISICAL_AUTH_METHOD", 21) == 0))
-			out[j++] = *env;
-	}
-	return out;
-}
-
 /* The whole file, NUL-terminated, at most DOTENV_MAX bytes. */
 static char *read_file(const char *path, size_t *len)
 {
-	char *buf = malloc(DOTENV_MAX + 1);
+	char *buf = xmalloc(DOTENV_MAX + 1);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
 	*len = 0;
-	if (!buf || fd < 0) {
-		log_error("unable to open '%s': %s", path,
-			  buf ? strerror(errno) : "out of memory");
+	if (fd < 0) {
+		log_error("unable to open '%s': %s", path, strerror(errno));
 		free(buf);
-		if (fd >= 0)
-			close(fd);
 		return NULL;
 	}
 	while ((n = read(fd, buf + *len, DOTENV_MAX + 1 - *len)) > 0)
@@ -137,8 +105,7 @@ static char *read_file(const char *path, size_t *len)
 	if (n < 0 || *len > DOTENV_MAX) {
 		log_error("unable to read '%s': %s", path, n < 0 ?
 			  strerror(errno) : "larger than 1 MiB");
-		explicit_bzero(buf, DOTENV_MAX + 1);
-		free(buf);
+		wipe_free(buf);
 		return NULL;
 	}
 	buf[*len] = '\0';
@@ -153,8 +120,9 @@ static int take(const struct kv *e, struct kvset *out)
 		       "it)\n", e->name);
 		return 0;
 	}
-	return kvset_put(out, e->name, e->name_len, e->value, e->value_len,
-			 NULL, KV_REPLACE) < 0 ? -1 : 0;
+	kvset_put(out, e->name, e->name_len, e->value, e->value_len, NULL,
+		  KV_REPLACE);
+	return 0;
 }
 
 /* The keys to upload: all of the file, or --keys (each must be there). */
@@ -200,6 +168,8 @@ static char *write_body(const struct config *cfg, const struct kv *e)
 	    cJSON_AddStringToObject(o, "type", "shared"))
 		body = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
+	if (!body)
+		mem_exhausted();
 	return body;
 }
 
@@ -213,28 +183,18 @@ static int upload(struct http *h, const struct config *cfg,
 {
 	struct http_response resp = { 0 };
 	char *name = http_escape(h, e->name), *body = write_body(cfg, e);
-	char *url = NULL, err[512], safe[128];
+	size_t n = strlen(cfg->api_url) + strlen(name) + 32;
+	char *url = xmalloc(n), err[512], safe[128];
 	const char *method = NULL, *done = "created";
-	enum api_status st = API_FAILED;
-	size_t n;
+	enum api_status st;
 
 	log_sanitize(safe, sizeof safe, e->name, e->name_len);
-	if (name && body) {
-		n = strlen(cfg->api_url) + strlen(name) + 32;
-		url = malloc(n);
-		if (url)
-			snprintf(url, n, "%s/v3/secrets/raw/%s", cfg->api_url,
-				 name);
-	}
-	if (!url) {
-		log_error("unable to upload '%s': out of memory", safe);
-		goto out;
-	}
+	snprintf(url, n, "%s/v3/secrets/raw/%s", cfg->api_url, name);
 	for (;;) {
-		st = api_request(h, method, url, token, body, &resp, err,
-				 sizeof err);
+		st = retry_request(h, method, url, token, body, &resp, err,
+				   sizeof err);
 		if (st != API_OK || resp.status != 400 || method ||
-		    !overwrite || !api_error_is(&resp, 400, "BadRequest"))
+		    !overwrite || !answer_error_is(&resp, 400, "BadRequest"))
 			break;
 		http_response_free(&resp);
 		method = "PATCH";
@@ -247,16 +207,12 @@ static int upload(struct http *h, const struct config *cfg,
 		       safe);
 	} else {
 		if (st == API_OK)
-			api_describe_error(&resp, err, sizeof err);
+			answer_describe_error(&resp, err, sizeof err);
 		log_error("unable to upload '%s': %s", safe, err);
 		st = API_FAILED;
 	}
-out:
 	http_response_free(&resp);
-	if (body) {
-		explicit_bzero(body, strlen(body));
-		cJSON_free(body);
-	}
+	wipe_free(body);
 	free(name);
 	free(url);
 	return st == API_OK ? 0 : -1;
@@ -265,30 +221,32 @@ out:
 static int upload_all(const struct config *cfg, const struct kvset *keys,
 		      int overwrite)
 {
-	long long deadline = http_now_ms() + cfg->timeout * 1000;
-	struct http *h;
+	struct credentials c;
+	struct http_setup setup = {
+		.envp = environ, .api_url = cfg->api_url,
+		.ca_file = cfg->ca_file, .headers = &c.headers,
+		.deadline_ms = http_now_ms() + cfg->timeout * 1000,
+	};
+	struct http *h = NULL;
 	char *token = NULL;
 	size_t i;
-	int failed = 0;
+	int failed = 1;
 
-	if (http_global_init() != 0) {
-		log_error("unable to initialize libcurl");
-		return -1;
+	if (credentials_load(&c, environ, cfg->auth_method) == 0 &&
+	    http_global_init() == 0) {
+		h = http_new(&setup);
+		if (h && auth_get_token(h, cfg->api_url, &c, &token) ==
+		    API_OK) {
+			failed = 0;
+			for (i = 0; i < keys->count; i++)
+				failed |= upload(h, cfg, token, &keys->items[i],
+						 overwrite) != 0;
+		}
+		http_free(h);
+		http_global_cleanup();
 	}
-	h = http_new(environ, cfg->ca_file, &cfg->headers, deadline);
-	if (!h || auth_get_token(h, cfg, &token) != API_OK) {
-		failed = 1;
-	} else {
-		for (i = 0; i < keys->count; i++)
-			failed |= upload(h, cfg, token, &keys->items[i],
-					 overwrite) != 0;
-	}
-	if (token) {
-		explicit_bzero(token, strlen(token));
-		free(token);
-	}
-	http_free(h);
-	curl_global_cleanup();
+	wipe_free(token);
+	credentials_free(&c);
 	return failed ? -1 : 0;
 }
 
@@ -298,11 +256,10 @@ int main(int argc, char **argv)
 	struct config cfg;
 	struct kvset file, keys;
 	char *text = NULL, err[256];
-	char **envp = NULL;
 	size_t len, i;
 	int first, rc = 1;
 
-	api_init();
+	answer_init();
 	kvset_init(&file);
 	kvset_init(&keys);
 	memset(&cfg, 0, sizeof cfg);
@@ -310,18 +267,11 @@ int main(int argc, char **argv)
 	first = take_own_flags(argc, argv, &o);
 	if (first <= 0) {
 		strlist_free(&o.keys);
-		if (first < 0)
-			log_error("out of memory");
-		return first < 0 ? 1 : 0;
-	}
-	envp = o.dry_run ? no_credentials_needed(environ) : environ;
-	if (!envp) {
-		log_error("out of memory");
-		goto out;
+		return 0;
 	}
 	/* config_load sees argv[first - 1] as the program name. */
 	if (config_load(&cfg, argc - first + 1, argv + first - 1,
-			envp) != CONFIG_OK ||
+			environ) != CONFIG_OK ||
 	    cfg.command[1] || cfg.paths.n != 1) {
 		if (cfg.command && (cfg.command[1] || cfg.paths.n != 1))
 			log_error("give one FILE and one secret path");
@@ -348,15 +298,10 @@ int main(int argc, char **argv)
 		rc = upload_all(&cfg, &keys, o.overwrite) == 0 ? 0 : 1;
 	}
 out:
-	if (text) {
-		explicit_bzero(text, len);
-		free(text);
-	}
+	wipe_free(text);
 	kvset_free(&file);
 	kvset_free(&keys);
 	strlist_free(&o.keys);
 	config_free(&cfg);
-	if (envp != environ)
-		free(envp);
 	return rc;
 }

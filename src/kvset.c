@@ -1,6 +1,8 @@
 /* kvset.c - insertion-ordered name=value set with an open-addressing index. */
 #include "kvset.h"
 
+#include "mem.h"
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +41,12 @@ static size_t find_slot(const struct kvset *s, const char *name, size_t len)
 	return i;
 }
 
-static int grow_index(struct kvset *s)
+static void grow_index(struct kvset *s)
 {
 	size_t n = s->nslots ? s->nslots * 2 : 64;
 	size_t *old = s->slots, old_n = s->nslots, i;
 
-	s->slots = calloc(n, sizeof *s->slots);
-	if (!s->slots) {
-		s->slots = old;
-		return -1;
-	}
+	s->slots = xcalloc(n, sizeof *s->slots);
 	s->nslots = n;
 	for (i = 0; i < old_n; i++) {
 		if (old[i]) {
@@ -58,26 +56,6 @@ static int grow_index(struct kvset *s)
 		}
 	}
 	free(old);
-	return 0;
-}
-
-static char *copy_bytes(const char *p, size_t len)
-{
-	char *c = malloc(len + 1);
-
-	if (c) {
-		memcpy(c, p, len);
-		c[len] = '\0';
-	}
-	return c;
-}
-
-static void wipe_free(char *p, size_t len)
-{
-	if (p) {
-		explicit_bzero(p, len);
-		free(p);
-	}
 }
 
 int kvset_put(struct kvset *s, const char *name, size_t name_len,
@@ -86,52 +64,39 @@ int kvset_put(struct kvset *s, const char *name, size_t name_len,
 {
 	struct kv *e;
 	size_t slot;
-	char *v, *src;
+	int added = 0;
 
-	if ((s->count + 1) * 2 > s->nslots && grow_index(s) != 0)
-		return -1;
+	if ((s->count + 1) * 2 > s->nslots)
+		grow_index(s);
 	slot = find_slot(s, name, name_len);
 	if (s->slots[slot]) {
 		if (rule == KV_KEEP)
 			return 0;
 		e = &s->items[s->slots[slot] - 1];
-		v = copy_bytes(value, value_len);
-		src = source ? copy_bytes(source, strlen(source)) : NULL;
-		if (!v || (source && !src)) {
-			wipe_free(v, value_len);
-			free(src);
-			return -1;
-		}
-		wipe_free(e->value, e->value_len);
+		wipe_free(e->value);
 		free(e->source);
-		e->value = v;
-		e->value_len = value_len;
-		e->source = src;
-		return 0;
-	}
-	if (s->count == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 32;
-		struct kv *items = realloc(s->items, cap * sizeof *items);
+	} else {
+		if (s->count == s->cap) {
+			size_t cap = s->cap ? s->cap * 2 : 32;
+			struct kv *items = xcalloc(cap, sizeof *items);
 
-		if (!items)
-			return -1;
-		s->items = items;
-		s->cap = cap;
+			if (s->count)
+				memcpy(items, s->items,
+				       s->count * sizeof *items);
+			free(s->items);
+			s->items = items;
+			s->cap = cap;
+		}
+		e = &s->items[s->count];
+		e->name = xmemdup(name, name_len);
+		e->name_len = name_len;
+		s->slots[slot] = ++s->count;
+		added = 1;
 	}
-	e = &s->items[s->count];
-	e->name = copy_bytes(name, name_len);
-	e->value = copy_bytes(value, value_len);
-	e->source = source ? copy_bytes(source, strlen(source)) : NULL;
-	if (!e->name || !e->value || (source && !e->source)) {
-		free(e->name);
-		wipe_free(e->value, value_len);
-		free(e->source);
-		return -1;
-	}
-	e->name_len = name_len;
+	e->value = xmemdup(value, value_len);
 	e->value_len = value_len;
-	s->slots[slot] = ++s->count;
-	return 1;
+	e->source = source ? xstrdup(source) : NULL;
+	return added;
 }
 
 const struct kv *kvset_get(const struct kvset *s, const char *name,
@@ -152,7 +117,7 @@ void kvset_free(struct kvset *s)
 	for (i = 0; i < s->count; i++) {
 		free(s->items[i].name);
 		free(s->items[i].source);
-		wipe_free(s->items[i].value, s->items[i].value_len);
+		wipe_free(s->items[i].value);
 	}
 	free(s->items);
 	free(s->slots);

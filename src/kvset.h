@@ -38,7 +38,7 @@ void kvset_init(struct kvset *s);
  * source (may be NULL), all copied.
  * When the name exists, rule decides; a replaced value keeps its position.
  * Returns 1 if a new entry was added, 0 if the name existed (kept or
- * replaced), -1 on out of memory (the set is unchanged).
+ * replaced).
  */
 int kvset_put(struct kvset *s, const char *name, size_t name_len,
 	      const char *value, size_t value_len, const char *source,

@@ -1,6 +1,7 @@
 /* log.c - one message shape: "infx-exec: ..." on stderr. */
 #include "log.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -78,4 +79,38 @@ char *log_sanitize(char *dst, size_t dstlen, const char *src, size_t len)
 	}
 	dst[i] = '\0';
 	return dst;
+}
+
+char *log_url(char *dst, size_t dstlen, const char *url)
+{
+	const char *auth = strstr(url, "://");
+	const char *end, *at = NULL, *colon, *p;
+	char masked[1024];
+
+	if (!auth)
+		return log_sanitize(dst, dstlen, url, strlen(url));
+	auth += 3;
+	/* The authority ends at the path or query; a '#' may be in the
+	 * password, so it does not end it. */
+	end = auth + strcspn(auth, "/?");
+	for (p = auth; p < end; p++)
+		if (*p == '@')
+			at = p;
+	if (!at)
+		return log_sanitize(dst, dstlen, url, strlen(url));
+	colon = memchr(auth, ':', (size_t)(at - auth));
+	snprintf(masked, sizeof masked, "%.*s%s@%s",
+		 (int)((colon ? colon + 1 : auth) - url), url,
+		 "***", at + 1);
+	return log_sanitize(dst, dstlen, masked, strlen(masked));
+}
+
+int log_flush_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	log_error("unable to write to standard output: %s",
+		  errno ? strerror(errno) : "write error");
+	return -1;
 }

@@ -1,21 +1,8 @@
-/* log.h - the shim's one message shape, its log levels and exit codes. */
+/* log.h - the shim's one message shape and its log levels. */
 #ifndef INFX_LOG_H
 #define INFX_LOG_H
 
 #include <stddef.h>
-
-/*
- * Exit codes, as env(1), nohup(1) and timeout(1) use them (POSIX "Utility
- * Syntax Guidelines" / coreutils env.c): 125 the shim itself failed, 126 the
- * command was found but could not run, 127 the command was not found.
- * A stop signal N while fetching gives 128+N, as a shell reports a job
- * killed by N. Anything else is the command's own status.
- */
-enum {
-	EXIT_SHIM_FAILED = 125,
-	EXIT_CANNOT_RUN = 126,
-	EXIT_NOT_FOUND = 127
-};
 
 /* INFX_LOG_LEVEL: error, warn (the default), info, debug. */
 enum log_level { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
@@ -47,5 +34,21 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * or extra log lines. dst may be src. Returns dst.
  */
 char *log_sanitize(char *dst, size_t dstlen, const char *src, size_t len);
+
+/*
+ * log_sanitize for a URL that may carry credentials: the password of
+ * "scheme://user:password@host..." (everything after the first ':' of the
+ * user part, up to the last '@' before the path) becomes "***", a user
+ * part without ':' becomes "***" as a whole. Works on URLs that no parser
+ * accepts (an unencoded '@' or '#' in the password). Returns dst.
+ */
+char *log_url(char *dst, size_t dstlen, const char *url);
+
+/*
+ * Flush standard output (--check, --help, --version). Returns 0, or -1
+ * after one line naming the error (a full disk, a closed pipe: EPIPE, as
+ * SIGPIPE is ignored), so that the exit status says the output is lost.
+ */
+int log_flush_stdout(void);
 
 #endif

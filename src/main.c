@@ -1,22 +1,24 @@
 /*
  * infx-exec - fetch a service's secrets from Infisical, then become the
- * service. The data flows one way:
+ * service. The data flows one way, one phase per module:
  *
- *   config -> auth -> fetch -> environment -> exec
+ *   config -> credentials -> fetch (auth, list) -> environment -> exec
  *
- * Each phase is one module; main only strings them together and turns
- * their status into an exit code (125 for any failure before exec).
+ * main() strings the phases together. Each phase returns GO or the exit
+ * status to end with (exitcodes.h); one cleanup path wipes what the run
+ * held. src/README.md has the module map and the error conventions.
  */
-#include "api.h"
-#include "auth.h"
+#include "answer.h"
+#include "check.h"
 #include "config.h"
+#include "credentials.h"
 #include "environment.h"
 #include "exec.h"
-#include "http.h"
+#include "exitcodes.h"
+#include "fetch.h"
 #include "kvset.h"
 #include "log.h"
 #include "process.h"
-#include "secrets.h"
 #include "signals.h"
 #include "user.h"
 
@@ -30,7 +32,20 @@
 #define INFX_VERSION "dev"
 #endif
 
+/* A phase's result when the run goes on to the next phase. */
+#define GO (-1)
+
 extern char **environ;
+
+/* Everything a run holds; run_free wipes and frees it all. */
+struct run {
+	struct config cfg;
+	struct credentials creds;
+	struct run_as user;
+	struct kvset secrets;	/* fetched */
+	struct kvset applied;	/* name -> source, for --check */
+	char **envp;		/* the command's environment */
+};
 
 static void print_version(void)
 {
@@ -38,170 +53,124 @@ static void print_version(void)
 	       cJSON_Version());
 }
 
-static void drop_token(char **token)
+/* A stop signal before the command ran: one line, and 128+N. */
+static int stopped(int sig)
 {
-	if (*token) {
-		explicit_bzero(*token, strlen(*token));
-		free(*token);
-		*token = NULL;
-	}
+	log_error("stopped by %s before starting the command",
+		  signals_name(sig));
+	return EXIT_SIGNAL_BASE + sig;
 }
 
-/*
- * auth -> fetch, on one connection and within the start-up budget. A
- * token refused by the list call (expired, revoked) gets one fresh login,
- * never more.
- */
-static enum api_status fetch_secrets(const struct config *cfg,
-				     struct kvset *out)
+/* 1. Flags and variables, the machine identity, the target user. */
+static int configure(struct run *r, int argc, char **argv)
 {
-	long long deadline = http_now_ms() + cfg->timeout * 1000;
-	struct http *h;
-	char *token = NULL;
-	enum api_status st;
-
-	if (http_global_init() != 0) {
-		log_error("unable to initialize libcurl");
-		return API_FAILED;
+	switch (config_load(&r->cfg, argc, argv, environ)) {
+	case CONFIG_HELP:
+		fputs(config_usage, stdout);
+		return log_flush_stdout() == 0 ? 0 : EXIT_SHIM_FAILED;
+	case CONFIG_VERSION:
+		print_version();
+		return log_flush_stdout() == 0 ? 0 : EXIT_SHIM_FAILED;
+	case CONFIG_FAILED:
+		return EXIT_SHIM_FAILED;
+	case CONFIG_OK:
+		break;
 	}
-	h = http_new(environ, cfg->ca_file, &cfg->headers, deadline);
-	if (!h) {
-		log_error("unable to start libcurl: out of memory");
-		st = API_FAILED;
-	} else if ((st = auth_get_token(h, cfg, &token)) == API_OK) {
-		st = secrets_fetch(h, cfg, token, cfg->auth != AUTH_TOKEN, out);
-		if (st == API_TOKEN_REJECTED) {
-			kvset_free(out);
-			drop_token(&token);
-			st = auth_get_token(h, cfg, &token);
-			if (st == API_OK)
-				st = secrets_fetch(h, cfg, token, 0, out);
-		}
-	}
-	drop_token(&token);
-	http_free(h);
-	curl_global_cleanup();
-	return st;
+	if (credentials_load(&r->creds, environ, r->cfg.auth_method) != 0)
+		return EXIT_SHIM_FAILED;
+	if (r->cfg.user && (user_resolve(r->cfg.user, &r->user) != 0 ||
+			    user_can_switch(&r->user, r->cfg.user) != 0))
+		return EXIT_SHIM_FAILED;
+	return GO;
 }
 
-/*
- * --check: one line per variable from Infisical, "NAME<TAB>SOURCE", sorted
- * by name (bytewise). Both
- * come from the server: control characters become '?', so that a name
- * cannot add lines or send terminal escapes.
- */
-static int by_name(const void *a, const void *b)
+/* 2, 3. Machine identity -> access token -> secrets. The credentials are
+ * wiped as soon as they have served. */
+static int fetch(struct run *r)
 {
-	const struct kv *x = *(const struct kv *const *)a;
-	const struct kv *y = *(const struct kv *const *)b;
-	size_t n = x->name_len < y->name_len ? x->name_len : y->name_len;
-	int c = memcmp(x->name, y->name, n);
+	enum api_status st = fetch_secrets(&r->cfg, &r->creds, environ,
+					   &r->secrets);
 
-	return c ? c : (x->name_len > y->name_len) - (x->name_len < y->name_len);
+	credentials_free(&r->creds);
+	if (st == API_INTERRUPTED)
+		return stopped(signals_caught());
+	return st == API_OK ? GO : EXIT_SHIM_FAILED;
 }
 
-static void print_check(const struct kvset *applied)
+/* 4. Inherited variables, minus credentials, plus secrets, by the rules. */
+static int build_environment(struct run *r)
 {
-	const struct kv **sorted = malloc(applied->count * sizeof *sorted + 1);
-	char name[512], source[512];
-	size_t i;
+	const struct config *cfg = &r->cfg;
+	struct env_rules rules = {
+		.preserve_all = cfg->preserve_all, .preserve = &cfg->preserve,
+		.require = &cfg->require, .allow = &cfg->allow,
+		.references = !cfg->expand ? REFS_IGNORE :
+			      cfg->strict ? REFS_REFUSE : REFS_WARN,
+		.home = cfg->user ? r->user.home : NULL,
+		.command = cfg->command,
+	};
 
-	if (!sorted) {
-		log_error("unable to sort the --check output: out of memory");
-		return;
-	}
-	for (i = 0; i < applied->count; i++)
-		sorted[i] = &applied->items[i];
-	qsort(sorted, applied->count, sizeof *sorted, by_name);
-	for (i = 0; i < applied->count; i++) {
-		const struct kv *e = sorted[i];
-		const char *src = e->source ? e->source : "";
-
-		printf("%s\t%s\n", log_sanitize(name, sizeof name, e->name,
-						e->name_len),
-		       log_sanitize(source, sizeof source, src, strlen(src)));
-	}
-	free(sorted);
-	fflush(stdout);
+	r->envp = environment_build(environ, &r->secrets, &rules,
+				    cfg->check ? &r->applied : NULL);
+	if (!r->envp)
+		return EXIT_SHIM_FAILED;
+	if (cfg->check)
+		return check_print(&r->applied) == 0 ? 0 : EXIT_SHIM_FAILED;
+	return GO;
 }
 
-/* The opt-in fallback: Infisical unreachable, run without its secrets. */
-static enum api_status fall_back(const struct config *cfg, enum api_status st)
+/* 5. Become the command: as the user asked, with the signal state that
+ * infx-exec inherited. Returns only on failure. */
+static int become_command(struct run *r)
 {
-	if (st != API_UNAVAILABLE || !cfg->on_unavailable_run || cfg->check)
-		return st;
-	/* At error level: --quiet must not hide this. */
-	log_error("warning: INFISICAL IS UNAVAILABLE: running the command "
-		  "WITHOUT ITS SECRETS, with the inherited environment only "
-		  "(INFX_ON_UNAVAILABLE=run)");
-	return API_OK;
+	const struct config *cfg = &r->cfg;
+	char name[128];
+	int sig;
+
+	if (cfg->user && user_switch(&r->user) != 0)
+		return EXIT_SHIM_FAILED;
+	log_info("%zu secrets from project '%s', environment '%s', %zu "
+		 "path%s; running %s", r->secrets.count, cfg->project_id,
+		 cfg->environment, cfg->paths.n, cfg->paths.n == 1 ? "" : "s",
+		 log_sanitize(name, sizeof name, cfg->command[0],
+			      strlen(cfg->command[0])));
+	kvset_free(&r->secrets);
+	sig = signals_release();
+	if (sig)
+		return stopped(sig);
+	return exec_command(cfg->command, r->envp);
+}
+
+static void run_free(struct run *r)
+{
+	config_free(&r->cfg);
+	credentials_free(&r->creds);
+	user_free(&r->user);
+	kvset_free(&r->secrets);
+	kvset_free(&r->applied);
+	environment_free(r->envp);
 }
 
 int main(int argc, char **argv)
 {
-	struct config cfg;
-	struct run_as user = { 0 };
-	struct kvset secrets, applied;
-	char **envp = NULL, **command;
-	enum config_status cs;
-	enum api_status st;
-	int rc = EXIT_SHIM_FAILED;
+	struct run r;
+	int rc = GO;
 
+	memset(&r, 0, sizeof r);
 	process_init();
-	api_init();
-	kvset_init(&secrets);
-	kvset_init(&applied);
-
-	/* 1. config: flags and environment variables, the target user. */
-	cs = config_load(&cfg, argc, argv, environ);
-	if (cs == CONFIG_OK && cfg.user && user_resolve(cfg.user, &user) != 0)
-		cs = CONFIG_FAILED;
-	if (cs == CONFIG_OK && signals_catch() != 0) {
+	answer_init();
+	if (signals_catch() != 0) {
 		log_error("unable to install signal handlers");
-		cs = CONFIG_FAILED;
+		rc = EXIT_SHIM_FAILED;
 	}
-	if (cs != CONFIG_OK) {
-		if (cs == CONFIG_VERSION)
-			print_version();
-		config_free(&cfg);
-		return cs == CONFIG_FAILED ? EXIT_SHIM_FAILED : 0;
-	}
-
-	/* 2, 3. auth and fetch: machine identity -> token -> secrets. */
-	st = fall_back(&cfg, fetch_secrets(&cfg, &secrets));
-	/* 4. environment: inherited, minus credentials, plus secrets. */
-	if (st == API_OK)
-		envp = environment_build(environ, &secrets, &cfg,
-					 cfg.user ? user.home : NULL,
-					 cfg.check ? &applied : NULL);
-	kvset_free(&secrets);
-	if (envp && cfg.check) {
-		print_check(&applied);
-		rc = 0;
-		environment_free(envp);
-		envp = NULL;
-	}
-	kvset_free(&applied);
-	if (envp && cfg.user && user_switch(&user) != 0) {
-		environment_free(envp);
-		envp = NULL;
-	}
-	command = cfg.command;	/* points into argv: outlives cfg */
-	config_free(&cfg);	/* wipes the credentials before exec */
-	user_free(&user);
-
-	/* Stopped while fetching: exit as a killed shell job would, never
-	 * exec afterwards. */
-	if (signals_caught()) {
-		environment_free(envp);
-		return 128 + signals_caught();
-	}
-	signals_restore();
-
-	/* 5. exec: the command replaces this process. */
-	if (envp) {
-		rc = exec_command(command, envp);
-		environment_free(envp);
-	}
+	if (rc == GO)
+		rc = configure(&r, argc, argv);
+	if (rc == GO)
+		rc = fetch(&r);
+	if (rc == GO)
+		rc = build_environment(&r);
+	if (rc == GO)
+		rc = become_command(&r);
+	run_free(&r);
 	return rc;
 }

@@ -3,16 +3,24 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
-static const int stop_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGQUIT };
-#define NSIG_STOP (sizeof stop_signals / sizeof stop_signals[0])
+static const struct {
+	int sig;
+	const char *name;
+} handled[] = {
+	{ SIGTERM, "SIGTERM" }, { SIGINT, "SIGINT" }, { SIGHUP, "SIGHUP" },
+	{ SIGQUIT, "SIGQUIT" }, { SIGPIPE, "SIGPIPE" },
+};
+#define NHANDLED (sizeof handled / sizeof handled[0])
+#define NSTOP (NHANDLED - 1)	/* all but SIGPIPE, which is ignored */
 
-static struct sigaction saved[NSIG_STOP];
-static sigset_t saved_mask;
+static struct sigaction saved[NHANDLED];
+static sigset_t saved_mask, stop_set;
 static volatile sig_atomic_t caught;
-static int installed;
+static size_t installed;
 
 static void on_signal(int sig)
 {
@@ -28,29 +36,35 @@ int signals_catch(void)
 	if (sigprocmask(SIG_SETMASK, NULL, &saved_mask) != 0)
 		return -1;
 	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
+	sigemptyset(&stop_set);
 	/* No SA_RESTART: a blocking wait returns EINTR and looks at the flag. */
-	for (i = 0; i < NSIG_STOP; i++) {
-		if (sigaction(stop_signals[i], &sa, &saved[i]) != 0)
+	for (i = 0; i < NHANDLED; i++) {
+		sa.sa_handler = i < NSTOP ? on_signal : SIG_IGN;
+		if (sigaction(handled[i].sig, &sa, &saved[i]) != 0)
 			return -1;
-		installed = (int)i + 1;
+		installed = i + 1;
+		if (i < NSTOP)
+			sigaddset(&stop_set, handled[i].sig);
 	}
 	/* An inherited mask must not keep these from reaching us. */
-	{
-		sigset_t unblock;
-
-		sigemptyset(&unblock);
-		for (i = 0; i < NSIG_STOP; i++)
-			sigaddset(&unblock, stop_signals[i]);
-		sigprocmask(SIG_UNBLOCK, &unblock, NULL);
-	}
+	sigprocmask(SIG_UNBLOCK, &stop_set, NULL);
 	return 0;
 }
 
 int signals_caught(void)
 {
 	return caught;
+}
+
+const char *signals_name(int sig)
+{
+	size_t i;
+
+	for (i = 0; i < NHANDLED; i++)
+		if (handled[i].sig == sig)
+			return handled[i].name;
+	return "a signal";
 }
 
 int signals_sleep_ms(long ms)
@@ -64,13 +78,18 @@ int signals_sleep_ms(long ms)
 	return caught ? -1 : 0;
 }
 
-void signals_restore(void)
+int signals_release(void)
 {
-	int i;
+	size_t i;
 
+	if (!installed)
+		return 0;
+	sigprocmask(SIG_BLOCK, &stop_set, NULL);
+	if (caught)
+		return caught;
 	for (i = 0; i < installed; i++)
-		sigaction(stop_signals[i], &saved[i], NULL);
-	if (installed)
-		sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+		sigaction(handled[i].sig, &saved[i], NULL);
 	installed = 0;
+	sigprocmask(SIG_SETMASK, &saved_mask, NULL);
+	return 0;
 }

@@ -1,6 +1,8 @@
 /* strlist.c - comma-separated lists. */
 #include "strlist.h"
 
+#include "mem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,24 +11,18 @@ static int is_blank(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-int strlist_add(struct strlist *l, const char *s, size_t len)
+void strlist_add(struct strlist *l, const char *s, size_t len)
 {
-	char **v = realloc(l->v, (l->n + 1) * sizeof *v);
-	char *item;
+	char **v = xcalloc(l->n + 1, sizeof *v);
 
-	if (!v)
-		return -1;
+	if (l->n)
+		memcpy(v, l->v, l->n * sizeof *v);
+	free(l->v);
 	l->v = v;
-	item = malloc(len + 1);
-	if (!item)
-		return -1;
-	memcpy(item, s, len);
-	item[len] = '\0';
-	l->v[l->n++] = item;
-	return 0;
+	l->v[l->n++] = xmemdup(s, len);
 }
 
-int strlist_add_csv(struct strlist *l, const char *csv)
+void strlist_add_csv(struct strlist *l, const char *csv)
 {
 	while (*csv) {
 		const char *end = strchr(csv, ',');
@@ -39,11 +35,10 @@ int strlist_add_csv(struct strlist *l, const char *csv)
 			csv++;
 		while (end > csv && is_blank(end[-1]))
 			end--;
-		if (end > csv && strlist_add(l, csv, (size_t)(end - csv)) != 0)
-			return -1;
+		if (end > csv)
+			strlist_add(l, csv, (size_t)(end - csv));
 		csv = next;
 	}
-	return 0;
 }
 
 int strlist_has(const struct strlist *l, const char *name, size_t len)
@@ -61,7 +56,7 @@ void strlist_free(struct strlist *l)
 	size_t i;
 
 	for (i = 0; i < l->n; i++)
-		free(l->v[i]);
+		wipe_free(l->v[i]);
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;

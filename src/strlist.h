@@ -11,18 +11,18 @@ struct strlist {
 
 /*
  * Append the items of a comma-separated list (e.g. "/n8n, /shared"):
- * blanks around items are dropped, empty items skipped. Returns 0, or -1
- * on out of memory (items added so far stay).
+ * blanks around items are dropped, empty items skipped.
  */
-int strlist_add_csv(struct strlist *l, const char *csv);
+void strlist_add_csv(struct strlist *l, const char *csv);
 
-/* Append a copy of s (len bytes). Returns 0, or -1 on out of memory. */
-int strlist_add(struct strlist *l, const char *s, size_t len);
+/* Append a copy of s (len bytes). */
+void strlist_add(struct strlist *l, const char *s, size_t len);
 
 /* Whether name (len bytes) is an item of l. */
 int strlist_has(const struct strlist *l, const char *name, size_t len);
 
-/* Free the items; l is empty afterwards. */
+/* Wipe and free the items (a list may hold custom headers); l is empty
+ * afterwards. */
 void strlist_free(struct strlist *l);
 
 #endif

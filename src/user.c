@@ -2,14 +2,30 @@
 #include "user.h"
 
 #include "log.h"
+#include "mem.h"
 
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+/* capget(2)'s structures (linux/capability.h, version 3), spelled out:
+ * musl's headers do not include the kernel's. */
+#define CAP_VERSION_3 0x20080522
+#define CAP_SETGID 6
+#define CAP_SETUID 7
+struct cap_header {
+	uint32_t version;
+	int pid;
+};
+struct cap_data {
+	uint32_t effective, permitted, inheritable;
+};
 
 /* A decimal id, or -1 when s is not one. */
 static long parse_id(const char *s)
@@ -48,20 +64,19 @@ static int resolve_group(const char *group, gid_t *gid)
 }
 
 /* The supplementary groups of a known user, primary group included. */
-static int user_groups(const struct passwd *pw, struct run_as *ra)
+static void user_groups(const struct passwd *pw, struct run_as *ra)
 {
 	int n = 32;
 
 	for (;;) {
-		gid_t *g = realloc(ra->groups, (size_t)n * sizeof *g);
+		gid_t *g = xcalloc((size_t)n, sizeof *g);
 		int want = n;
 
-		if (!g)
-			return -1;
+		free(ra->groups);
 		ra->groups = g;
 		if (getgrouplist(pw->pw_name, pw->pw_gid, g, &want) >= 0) {
 			ra->ngroups = want;
-			return 0;
+			return;
 		}
 		if (want <= n)
 			want = n * 2;
@@ -71,14 +86,12 @@ static int user_groups(const struct passwd *pw, struct run_as *ra)
 
 int user_resolve(const char *spec, struct run_as *ra)
 {
-	char *user = strdup(spec), *group, safe[64];
+	char *user = xstrdup(spec), *group, safe[64];
 	struct passwd *pw = NULL;
 	long id;
 	int rc = -1;
 
 	memset(ra, 0, sizeof *ra);
-	if (!user)
-		goto oom;
 	group = strchr(user, ':');
 	if (group)
 		*group++ = '\0';
@@ -104,27 +117,19 @@ int user_resolve(const char *spec, struct run_as *ra)
 		ra->uid = pw->pw_uid;
 		ra->gid = pw->pw_gid;
 	}
-	ra->home = strdup(pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
-	if (!ra->home)
-		goto oom;
+	ra->home = xstrdup(pw && pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
 	if (group && *group) {
 		if (resolve_group(group, &ra->gid) != 0)
 			goto out;
 	} else if (pw) {
-		if (user_groups(pw, ra) != 0)
-			goto oom;
+		user_groups(pw, ra);
 	}
 	if (ra->ngroups == 0) {
-		ra->groups = malloc(sizeof *ra->groups);
-		if (!ra->groups)
-			goto oom;
+		ra->groups = xcalloc(1, sizeof *ra->groups);
 		ra->groups[0] = ra->gid;
 		ra->ngroups = 1;
 	}
 	rc = 0;
-	goto out;
-oom:
-	log_error("unable to resolve INFX_USER: out of memory");
 out:
 	free(user);
 	if (rc != 0)
@@ -132,8 +137,77 @@ out:
 	return rc;
 }
 
+/* Whether gid is in {primary} and the n groups of list. */
+static int in_set(gid_t gid, gid_t primary, const gid_t *list, int n)
+{
+	int i;
+
+	if (gid == primary)
+		return 1;
+	for (i = 0; i < n; i++)
+		if (list[i] == gid)
+			return 1;
+	return 0;
+}
+
+/* Whether the process's groups, its gid included, are ra's. */
+static int same_groups(const struct run_as *ra)
+{
+	gid_t now[256];
+	int n = getgroups(256, now), i;
+
+	if (n < 0)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!in_set(now[i], ra->gid, ra->groups, ra->ngroups))
+			return 0;
+	for (i = 0; i < ra->ngroups; i++)
+		if (!in_set(ra->groups[i], getgid(), now, n))
+			return 0;
+	return 1;
+}
+
+/* Whether the effective capability set holds cap. */
+static int has_capability(int cap)
+{
+	struct cap_header hdr = { CAP_VERSION_3, 0 };
+	struct cap_data data[2];
+
+	if (syscall(SYS_capget, &hdr, data) != 0)
+		return 0;
+	return (data[cap / 32].effective >> (cap % 32)) & 1;
+}
+
+int user_can_switch(struct run_as *ra, const char *spec)
+{
+	int setuid_ok, setgid_ok;
+	char safe[64];
+
+	ra->already = getuid() == ra->uid && geteuid() == ra->uid &&
+		      getgid() == ra->gid && getegid() == ra->gid &&
+		      same_groups(ra);
+	if (ra->already)
+		return 0;
+	setuid_ok = has_capability(CAP_SETUID);
+	setgid_ok = has_capability(CAP_SETGID);
+	if (setuid_ok && setgid_ok)
+		return 0;
+	log_error("INFX_USER / --user '%s': infx-exec (uid %u) lacks %s%s%s "
+		  "to switch to uid %u gid %u; start the container as that "
+		  "user instead (user: %u:%u), or give it back the "
+		  "capabilities (cap_add: SETUID, SETGID) and start as root",
+		  log_sanitize(safe, sizeof safe, spec, strlen(spec)),
+		  (unsigned)geteuid(), setuid_ok ? "" : "CAP_SETUID",
+		  !setuid_ok && !setgid_ok ? " and " : "",
+		  setgid_ok ? "" : "CAP_SETGID", (unsigned)ra->uid,
+		  (unsigned)ra->gid, (unsigned)ra->uid, (unsigned)ra->gid);
+	return -1;
+}
+
 int user_switch(const struct run_as *ra)
 {
+	if (ra->already)
+		return 0;
 	if (setgroups((size_t)ra->ngroups, ra->groups) != 0) {
 		log_error("unable to set the groups of uid %u: %s (INFX_USER "
 			  "needs infx-exec to start as root)",

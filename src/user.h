@@ -10,6 +10,7 @@ struct run_as {
 	gid_t *groups;		/* supplementary groups, malloc'd */
 	int ngroups;
 	char *home;		/* the user's home, or "/" */
+	int already;		/* the process runs as ra already: no switch */
 };
 
 /*
@@ -25,7 +26,19 @@ struct run_as {
 int user_resolve(const char *spec, struct run_as *out);
 
 /*
- * Become ra: setgroups(2), setgid(2), setuid(2), in that order, then check
+ * Decide, before any request, whether the switch to ra can be made: when
+ * the process already has ra's uid (real and effective), gid and group set
+ * (a container started with "user: 1001:1001"), nothing is to be done
+ * (ra->already is set); otherwise it needs CAP_SETUID and CAP_SETGID in
+ * its effective set (capget(2)). Returns 0, or -1 after one line naming
+ * the capabilities it lacks (e.g. "cap_drop: ALL" as root) and how to fix
+ * it. spec is USER[:GROUP] as given, for the message.
+ */
+int user_can_switch(struct run_as *ra, const char *spec);
+
+/*
+ * Become ra (nothing when ra->already): setgroups(2), setgid(2),
+ * setuid(2), in that order, then check
  * that root cannot be regained. Any failure is fatal: returns -1 after
  * printing why (e.g. EPERM when infx-exec is not root), never a silent
  * run as the wrong user. Returns 0 on success.

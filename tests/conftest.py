@@ -7,9 +7,11 @@ uses the `shim` fixture runs once per build (make check: dev and static).
 import copy
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -156,6 +158,16 @@ VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite,indirect"]
 
 
+# Tests bound by time (retries, budgets, many processes): left out of the
+# valgrind run, which slows every start tenfold.
+timing = pytest.mark.timing
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "timing: bound by time; not run "
+                            "under valgrind")
+
+
 # Tests of the exact environment: valgrind's launcher adds to it.
 exact_env = pytest.mark.skipif(bool(os.environ.get("INFX_VALGRIND")),
                                reason="valgrind changes the environment")
@@ -186,3 +198,94 @@ def as_bytes(d):
 
 
 ENV0 = ["--", "/usr/bin/env", "-0"]
+
+
+# -- what every test of a failure asserts ---------------------------------
+
+GOLDEN = TESTS / "golden"
+# Parts of a message that change from run to run, and what they become.
+_VOLATILE = [
+    (re.compile(r"127\.0\.0\.1:\d+"), "127.0.0.1:PORT"),
+    (re.compile(r"localhost:\d+"), "localhost:PORT"),
+    (re.compile(r"\bport \d+"), "port PORT"),
+    (re.compile(r"/tmp/pytest-of-[^/]+/pytest-\d+/[^/' ]+"), "TMP"),
+    (re.compile(r"/tmp/[A-Za-z0-9_.-]+"), "TMP"),
+    (re.compile(r"req-[A-Za-z0-9]{14}"), "req-ID"),
+    (re.compile(r"after \d+ ms"), "after N ms"),
+    (re.compile(r"\(\d+ attempts?;"), "(N attempts;"),
+    (re.compile(r"up to \d+ s"), "up to N s"),
+]
+
+
+def normalized(line):
+    """line with ports, temporary paths, request ids and timings replaced,
+    so that a golden file holds what a user reads, not this run's noise."""
+    for pattern, repl in _VOLATILE:
+        line = pattern.sub(repl, line)
+    return line
+
+
+def fails_closed(p, marker=None, golden=None):
+    """The failure contract: exit 125, nothing on stdout, the command never
+    ran (marker, a file it would have made, absent), and exactly one error
+    line on stderr, possibly after "infx-exec: warning: " lines. Returns
+    the error line. golden names tests/golden/NAME.txt, which holds the
+    line normalized (INFX_GOLDEN_UPDATE=1 rewrites it)."""
+    assert p.returncode == 125, (p.returncode, p.stderr)
+    assert p.stdout == b"", p.stdout
+    assert marker is None or not marker.exists()
+    lines = p.stderr.decode().splitlines()
+    assert lines and all(ln.startswith("infx-exec: ") for ln in lines), lines
+    errors = [ln for ln in lines if not ln.startswith("infx-exec: warning: ")]
+    assert len(errors) == 1, lines
+    if golden:
+        check_golden(golden, errors[0])
+    return errors[0]
+
+
+def check_golden(name, line):
+    path = GOLDEN / (name + ".txt")
+    got = normalized(line) + "\n"
+    if os.environ.get("INFX_GOLDEN_UPDATE"):
+        GOLDEN.mkdir(exist_ok=True)
+        path.write_text(got)
+    assert path.exists(), f"{path} is missing (INFX_GOLDEN_UPDATE=1 makes it)"
+    assert got == path.read_text(), f"message drifted from {path}"
+
+
+# -- small helpers shared by the suites ------------------------------------
+
+def secret_requests(server):
+    return [r for r in server.requests if r["path"] != "/api/status"]
+
+
+DEV = ("projects", PROJECT, "environments", "dev", "folders")
+
+
+def folder(data, path, secrets, imports=None):
+    d = data
+    for k in DEV:
+        d = d[k]
+    d[path] = {"secrets": secrets}
+    if imports:
+        d[path]["imports"] = imports
+
+
+def lists(server):
+    return [r for r in server.requests if r["route"] == "list"] \
+        if server.requests and "route" in server.requests[0] else \
+        [r for r in server.requests if "secrets" in r["path"]]
+
+
+LOGIN = "/api/v1/auth/universal-auth/login"
+LIST = "/api/v4/secrets"
+
+
+def paths(server):
+    return [r["path"] for r in server.requests]
+
+
+def timed(shim, args, env, **kw):
+    start = time.monotonic()
+    p = run(shim, args, env, **kw)
+    return p, time.monotonic() - start

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "credentials.h"
 #include "log.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -38,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char *argv[MAX_STRINGS + 2], *envp[MAX_STRINGS + 1];
 	int argc = 1, envc = 0, in_env = 0;
 	struct config cfg;
+	struct credentials c = { 0 };
 
 	if (!buf)
 		return 0;
@@ -59,7 +61,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	argv[argc] = NULL;
 	envp[envc] = NULL;
 	log_set_level(LOG_ERROR);
-	config_load(&cfg, argc, argv, envp);
+	if (config_load(&cfg, argc, argv, envp) == CONFIG_OK)
+		credentials_load(&c, envp, cfg.auth_method);
+	credentials_free(&c);
 	config_free(&cfg);
 	free(buf);
 	return 0;

@@ -8,12 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
-#include "config.h"
+#include "answer.h"
 #include "environment.h"
 #include "kvset.h"
 #include "log.h"
-#include "secrets.h"
+#include "mem.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,31 +25,27 @@ static char *inherited[] = { env0, env1, env2, NULL };
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc, (void)argv;
-	api_init();
+	answer_init();
 	log_set_level(LOG_ERROR);
 	return 0;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *json = malloc(size + 1), err[512];
-	struct config cfg;
+	struct strlist none = { 0 };
+	struct env_rules rules = {
+		.preserve = &none, .require = &none, .allow = &none,
+		.references = REFS_WARN, .command = command,
+	};
+	struct http_response resp = { .body = xmemdup(data, size),
+				      .len = size };
 	struct kvset secrets;
-	char **envp;
+	char err[512];
 
-	if (!json)
-		return 0;
-	memcpy(json, data, size);
-	json[size] = '\0';
-	memset(&cfg, 0, sizeof cfg);
-	cfg.command = command;
-	cfg.expand = 1;
 	kvset_init(&secrets);
-	if (secrets_parse(json, size, "/", &secrets, err, sizeof err) == 0) {
-		envp = environment_build(inherited, &secrets, &cfg, NULL, NULL);
-		environment_free(envp);
-	}
+	if (answer_secrets(&resp, "/", &secrets, err, sizeof err) == 0)
+		environment_free(environment_build(inherited, &secrets,
+						   &rules, NULL));
 	kvset_free(&secrets);
-	free(json);
 	return 0;
 }

@@ -12,8 +12,18 @@
 
 #include "environment.h"
 #include "kvset.h"
-#include "secrets.h"
+#include "answer.h"
+#include "mem.h"
 #include "strings.h"
+
+/* answer_secrets on a copy of json (the body is consumed). */
+static int parse(const char *json, struct kvset *s, char *err, size_t n)
+{
+	struct http_response r = { .body = xmemdup(json, strlen(json)),
+				   .len = strlen(json) };
+
+	return answer_secrets(&r, "/", s, err, n);
+}
 
 static const char *value_of(const struct kvset *s, const char *name)
 {
@@ -89,8 +99,7 @@ static void merge_own_over_imports_last_import_wins(void **state)
 
 	(void)state;
 	kvset_init(&s);
-	assert_int_equal(secrets_parse(json, strlen(json), "/", &s, err,
-				       sizeof err), 0);
+	assert_int_equal(parse(json, &s, err, sizeof err), 0);
 	assert_string_equal(value_of(&s, "OWN"), "own");
 	assert_string_equal(value_of(&s, "SHARED"), "own");
 	assert_string_equal(value_of(&s, "BOTH"), "last");
@@ -125,9 +134,7 @@ static void merge_rejects_bad_answers(void **state)
 		char err[256] = "";
 
 		kvset_init(&s);
-		assert_int_equal(secrets_parse(bad[i], strlen(bad[i]), "/", &s,
-					       err,
-					       sizeof err), -1);
+		assert_int_equal(parse(bad[i], &s, err, sizeof err), -1);
 		assert_true(err[0] != '\0');
 		assert_null(strstr(err, "x"));	/* no value in the reason */
 		kvset_free(&s);
@@ -143,8 +150,7 @@ static void merge_escaped_backslash_before_u0000_is_text(void **state)
 
 	(void)state;
 	kvset_init(&s);
-	assert_int_equal(secrets_parse(json, strlen(json), "/", &s, err,
-				       sizeof err), 0);
+	assert_int_equal(parse(json, &s, err, sizeof err), 0);
 	assert_string_equal(value_of(&s, "A"), "\\u0000");
 	kvset_free(&s);
 }
@@ -158,7 +164,9 @@ static void environment_drops_credentials_and_secrets_win(void **state)
 		"INFISICAL_TOKENX=kept", "NOEQUALS", "PATH=/second", NULL
 	};
 	char **inherited = strings(list);
-	struct config cfg = { 0 };
+	struct strlist none = { 0 };
+	struct env_rules rules = { .preserve = &none, .require = &none,
+				  .allow = &none };
 	struct kvset secrets;
 	char **envp;
 
@@ -166,7 +174,7 @@ static void environment_drops_credentials_and_secrets_win(void **state)
 	kvset_init(&secrets);
 	kvset_put(&secrets, "NEW", 3, "a\nb", 3, "path", KV_KEEP);
 	kvset_put(&secrets, "API_KEY", 7, "new", 3, "path", KV_KEEP);
-	envp = environment_build(inherited, &secrets, &cfg, NULL, NULL);
+	envp = environment_build(inherited, &secrets, &rules, NULL);
 	assert_non_null(envp);
 	assert_string_equal(envp[0], "PATH=/bin");
 	assert_string_equal(envp[1], "API_KEY=new");
@@ -182,17 +190,19 @@ static void environment_refuses_bad_names(void **state)
 {
 	static const char *const list[] = { "PATH=/bin", NULL };
 	char **inherited = strings(list);
-	struct config cfg = { 0 };
+	struct strlist none = { 0 };
+	struct env_rules rules = { .preserve = &none, .require = &none,
+				  .allow = &none };
 	struct kvset secrets;
 
 	(void)state;
 	kvset_init(&secrets);
 	kvset_put(&secrets, "A=B", 3, "v", 1, "path", KV_KEEP);
-	assert_null(environment_build(inherited, &secrets, &cfg, NULL, NULL));
+	assert_null(environment_build(inherited, &secrets, &rules, NULL));
 	kvset_free(&secrets);
 	kvset_init(&secrets);
 	kvset_put(&secrets, "", 0, "v", 1, "path", KV_KEEP);
-	assert_null(environment_build(inherited, &secrets, &cfg, NULL, NULL));
+	assert_null(environment_build(inherited, &secrets, &rules, NULL));
 	kvset_free(&secrets);
 	strings_free(inherited);
 }
