@@ -137,23 +137,18 @@ static void note_hidden(struct merge *m, const char *key)
 		snprintf(m->hidden + used, sizeof m->hidden - used, ", ...");
 }
 
-/* Checks of one item; -1 with the reason in m->err. */
-static int check_item(struct merge *m, const char *key, const char *val,
-		      const cJSON *item)
+/* A NUL character in a name or value: -1 with the reason in m->err. */
+static int check_nul(struct merge *m, const char *key, const char *val)
 {
 	char name[128];
 
-	if (m->nuls && (strchr(key, NUL_MARK) || strchr(val, NUL_MARK))) {
-		snprintf(m->err, m->errlen, "secret '%s' holds a NUL character "
-			 "in its %s, which no environment variable can hold",
-			 log_sanitize(name, sizeof name, key, strlen(key)),
-			 strchr(key, NUL_MARK) ? "name" : "value");
-		return -1;
-	}
-	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item,
-							  "secretValueHidden")))
-		note_hidden(m, key);
-	return 0;
+	if (!m->nuls || (!strchr(key, NUL_MARK) && !strchr(val, NUL_MARK)))
+		return 0;
+	snprintf(m->err, m->errlen, "secret '%s' holds a NUL character in its "
+		 "%s, which no environment variable can hold",
+		 log_sanitize(name, sizeof name, key, strlen(key)),
+		 strchr(key, NUL_MARK) ? "name" : "value");
+	return -1;
 }
 
 /*
@@ -177,14 +172,18 @@ static int add_items(struct merge *m, const cJSON *items, const char *label)
 				 label ? " of an import" : "");
 			return -1;
 		}
-		if (check_item(m, key, val, item) != 0)
+		if (check_nul(m, key, val) != 0)
 			return -1;
 		if (!src) {
 			src = string_field(item, "secretPath");
 			src = src ? src : m->path;
 		}
-		kvset_put(m->out, key, strlen(key), val, strlen(val), src,
-			  KV_KEEP);
+		/* A hidden value matters only where it would be used. */
+		if (kvset_put(m->out, key, strlen(key), val, strlen(val), src,
+			      KV_KEEP) &&
+		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
+				 item, "secretValueHidden")))
+			note_hidden(m, key);
 		i++;
 	}
 	return 0;

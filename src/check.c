@@ -4,6 +4,7 @@
 #include "log.h"
 #include "mem.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,7 @@ int check_print(const struct kvset *applied)
 	for (i = 0; i < applied->count; i++)
 		sorted[i] = &applied->items[i];
 	qsort(sorted, applied->count, sizeof *sorted, by_name);
+	errno = 0;
 	for (i = 0; i < applied->count; i++) {
 		const struct kv *e = sorted[i];
 		const char *src = e->source ? e->source : "";

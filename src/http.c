@@ -219,6 +219,7 @@ struct transfer {
 	struct http *h;
 	struct wbuf body;
 	size_t header_bytes;	/* of the current response */
+	int in_headers;		/* a status line came, no body yet */
 	enum refusal refused;
 	char encoding[32];	/* a Content-Encoding we cannot decode */
 	char *etag;
@@ -230,6 +231,7 @@ static size_t on_data(char *ptr, size_t size, size_t nmemb, void *userdata)
 	struct transfer *t = userdata;
 	size_t n = size * nmemb;
 
+	t->in_headers = 0;
 	if (n > HTTP_MAX_BODY - t->body.len) {
 		t->refused = BODY_TOO_BIG;
 		return 0;
@@ -271,6 +273,7 @@ static size_t on_header(char *line, size_t size, size_t nmemb, void *userdata)
 
 	if (n >= 5 && memcmp(line, "HTTP/", 5) == 0) {
 		t->header_bytes = 0;
+		t->in_headers = 1;
 		wipe_free(t->etag);
 		t->etag = NULL;
 	}
@@ -362,22 +365,31 @@ static void set_timeouts(struct http *h)
 	curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, total);
 }
 
-/* A proxy that answered CONNECT with 4xx: a setting to fix, not a server
- * that is still starting. */
-static int proxy_refused(struct http *h, char *errbuf, size_t errlen)
+/* A proxy that answered 4xx (to CONNECT, or to a plain http:// request
+ * with 407): a setting to fix, not a server that is still starting. */
+static int proxy_refused(struct http *h, long code, char *errbuf,
+			 size_t errlen)
 {
-	long code = 0;
 	char shown[256];
 
-	curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &code);
 	if (!h->proxy || code < 400 || code > 499)
 		return 0;
-	snprintf(errbuf, errlen, "the proxy %s (%s) refused to open a tunnel: "
+	snprintf(errbuf, errlen, "the proxy %s (%s) refused the request: "
 		 "HTTP %ld%s", log_url(shown, sizeof shown, h->proxy),
-		 h->proxy_var, code, code == 407 ? "; check the user name and "
-		 "password in the proxy URL" : code == 403 ? "; the proxy does "
-		 "not allow connections to this host and port" : "");
+		 h->proxy_var, code, code == 407 ? " Proxy Authentication "
+		 "Required; check the user name and password in the proxy URL "
+		 "(percent-encoded)" : code == 403 ? "; the proxy does not "
+		 "allow connections to this host and port" : "");
 	return 1;
+}
+
+/* The proxy's answer to CONNECT, 0 when there was none. */
+static long connect_code(struct http *h)
+{
+	long code = 0;
+
+	curl_easy_getinfo(h->curl, CURLINFO_HTTP_CONNECTCODE, &code);
+	return code;
 }
 
 /* Why a transfer got no answer, in errbuf; and whether to try again. */
@@ -392,7 +404,9 @@ static enum http_result failure(struct http *h, const struct transfer *t,
 			 "(after decoding), the most infx-exec accepts",
 			 HTTP_MAX_BODY / (1024 * 1024));
 	} else if (t->refused == HEADERS_TOO_BIG ||
-		   (rc == CURLE_OUT_OF_MEMORY && strstr(curl_err, "header"))) {
+		   (rc == CURLE_OUT_OF_MEMORY && t->in_headers)) {
+		/* libcurl's own limit on one header (100 KiB) ends with "out of
+		 * memory" while the headers are being read. */
 		snprintf(errbuf, errlen, "the answer's headers are larger than "
 			 "%d KiB, the most infx-exec accepts",
 			 HTTP_MAX_HEADERS / 1024);
@@ -401,7 +415,7 @@ static enum http_result failure(struct http *h, const struct transfer *t,
 			 " '%s', which infx-exec cannot decode (it accepts gzip "
 			 "and identity): a proxy between infx-exec and Infisical"
 			 " may have changed it", t->encoding);
-	} else if (proxy_refused(h, errbuf, errlen)) {
+	} else if (proxy_refused(h, connect_code(h), errbuf, errlen)) {
 		;
 	} else if (r == HTTP_RETRYABLE && out_of_descriptors()) {
 		/* Not the server's fault: retrying, or running without
@@ -471,6 +485,12 @@ enum http_result http_request(struct http *h, const char *method,
 		ret = failure(h, &t, rc, curl_err, errbuf, errlen);
 	else
 		take_answer(h, &t, resp);
+	if (ret == HTTP_DONE && resp->status == 407 && h->proxy) {
+		/* The proxy of a plain http:// request wants credentials. */
+		proxy_refused(h, 407, errbuf, errlen);
+		http_response_free(resp);
+		ret = HTTP_FATAL;
+	}
 	/* Do not leave pointers to our stack or the token in the handle. */
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);

@@ -107,7 +107,6 @@ char *log_url(char *dst, size_t dstlen, const char *url)
 
 int log_flush_stdout(void)
 {
-	errno = 0;
 	if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
 	log_error("unable to write to standard output: %s",

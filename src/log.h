@@ -48,6 +48,8 @@ char *log_url(char *dst, size_t dstlen, const char *url);
  * Flush standard output (--check, --help, --version). Returns 0, or -1
  * after one line naming the error (a full disk, a closed pipe: EPIPE, as
  * SIGPIPE is ignored), so that the exit status says the output is lost.
+ * Set errno to 0 before writing: a failed write inside stdio leaves its
+ * errno, which a later fflush(3) of a stream in error may not set again.
  */
 int log_flush_stdout(void);
 

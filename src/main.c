@@ -24,6 +24,7 @@
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,9 +67,11 @@ static int configure(struct run *r, int argc, char **argv)
 {
 	switch (config_load(&r->cfg, argc, argv, environ)) {
 	case CONFIG_HELP:
+		errno = 0;
 		fputs(config_usage, stdout);
 		return log_flush_stdout() == 0 ? 0 : EXIT_SHIM_FAILED;
 	case CONFIG_VERSION:
+		errno = 0;
 		print_version();
 		return log_flush_stdout() == 0 ? 0 : EXIT_SHIM_FAILED;
 	case CONFIG_FAILED:

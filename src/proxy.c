@@ -210,14 +210,19 @@ static char *checked_proxy(const char *value, const char *var)
 	for (i = 0; uc == CURLUE_OK && i < sizeof schemes / sizeof *schemes;
 	     i++)
 		known |= strcasecmp(scheme, schemes[i]) == 0;
-	if (uc != CURLUE_OK || !known) {
+	if (uc != CURLUE_OK) {
 		log_error("%s='%s' is not a proxy URL infx-exec can use (%s); "
 			  "use scheme://[user:password@]host:port, with '@', "
 			  "':', '#' and '/' in the user or password "
 			  "percent-encoded (%%40, %%3A, %%23, %%2F)", var,
-			  log_url(shown, sizeof shown, value), uc == CURLUE_OK ?
-			  "use http, https, socks4, socks4a, socks5 or "
-			  "socks5h" : curl_url_strerror(uc));
+			  log_url(shown, sizeof shown, value),
+			  curl_url_strerror(uc));
+	} else if (!known) {
+		log_error("%s='%s' names a proxy scheme infx-exec cannot use; "
+			  "use http, https, socks4, socks4a, socks5 or socks5h",
+			  var, log_url(shown, sizeof shown, value));
+	}
+	if (uc != CURLUE_OK || !known) {
 		wipe_free(url);
 		url = NULL;
 	}

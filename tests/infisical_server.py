@@ -21,6 +21,13 @@ Data file (JSON)
        "projects": ["<projectId or slug>", ...],   # omitted: access to every project
        "accessTokenTTL": 2592000,                  # optional, seconds, 0 = no exp
        "accessTokenMaxTTL": 2592000,               # optional, seconds, 0 = none
+       "readValue": false,                         # optional: may describe secrets,
+                                                   # not read their values (newer
+                                                   # servers: 403 with viewSecretValue
+                                                   # true, hidden values with false)
+       "valuesHidden": true,                       # optional: values always come
+                                                   # back hidden (a server that
+                                                   # hides by default)
        "kubernetesJwt": "...", "oidcJwt": "...", "jwtJwt": "..."}   # optional: the
                                      # JWT accepted by that login method
     ],
@@ -64,7 +71,11 @@ In-process API
   srv.start(); srv.url; srv.requests; srv.clear_requests()
   srv.add_fault(route, kind, times=1, **kw); srv.clear_faults(); srv.stop()
 
-Optional keyword arguments: ``lockout_attempts=3, lockout_window=30,
+Optional keyword arguments: ``gzip=None`` ("negotiate": gzip bodies when
+the request's Accept-Encoding allows it; "always": a gzip-only server, gzip
+whatever was asked), ``value_hiding=False`` (a newer server: list items carry
+``secretValueHidden``, and identities' ``readValue``/``valuesHidden`` apply),
+``lockout_attempts=3, lockout_window=30,
 lockout_duration=300`` (Universal Auth lockout), ``order=None`` (overrides
 secretOrder), ``rate_limit=False`` (True: really answer 429 past the limits;
 the x-ratelimit-* headers are always sent), ``rate_limits={"write": 200,
@@ -91,6 +102,12 @@ request, ``times`` times, in the order added):
   redirect   kw url (default: same path on this server), status=302
   huge       kw size=16 MiB: 200 with a valid JSON body of exactly size bytes
   close      close the connection without answering
+  encoding   kw encoding="br": the normal answer, labelled with that
+             Content-Encoding (its body unchanged)
+  gzip_bomb  kw size=64 MiB: 200, Content-Encoding gzip, a small body that
+             inflates to size bytes of JSON white space
+  big_header kw size=200000, count=1: the normal answer with count headers
+             X-Pad-N of size bytes each
 
 Routes
 ======
@@ -127,6 +144,7 @@ import argparse
 import base64
 import datetime
 import email.utils
+import gzip as gzip_module
 import hashlib
 import hmac
 import http
@@ -192,13 +210,24 @@ HTML_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\
              "</body>\r\n</html>\r\n")
 
 FAULT_KINDS = ("status", "delay", "slow_body", "truncate", "malformed", "html",
-               "redirect", "huge", "close")
+               "redirect", "huge", "close", "encoding", "gzip_bomb", "big_header")
 FAULT_ROUTES = ("login", "list", "status", "renew", "revoke", "any")
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
 
 # --------------------------------------------------------------------------- helpers
+
+# What JavaScript's String.prototype.trim() removes: WhiteSpace (U+FEFF, the
+# byte-order mark, included) and LineTerminator; Infisical trims client ids
+# and secrets with it (zod's .trim()).
+JS_BLANKS = ("\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+             "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff")
+
+
+def js_trim(text):
+    return text.strip(JS_BLANKS)
+
 
 def js_json(obj):
     """Serialize like Node's JSON.stringify (compact, UTF-8, lone surrogates escaped)."""
@@ -323,7 +352,7 @@ class Model:
             self.identities.append(ident)
             self.by_identity[ident["identityId"]] = ident
             if isinstance(ident.get("clientId"), str):
-                self.by_client[ident["clientId"].strip()] = ident
+                self.by_client[js_trim(ident["clientId"])] = ident
         self.literal_tokens = dict(data.get("accessTokens", {}) or {})
         self.revoked = set(data.get("revokedTokens", []) or [])
         self.expired = set(data.get("expiredTokens", []) or [])
@@ -579,6 +608,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = resp.body
         inm = req_headers.get("If-None-Match")
         etag = etag_of(body) if (resp.etag and resp.stream is None) else None
+        app = self.server.app
+        accepts = "gzip" in (req_headers.get("Accept-Encoding") or "").lower()
+        if (mode != "raw" and resp.stream is None and body and
+                (app.gzip == "always" or (app.gzip == "negotiate" and accepts))):
+            body = gzip_module.compress(body)
+            resp.headers.append(("content-encoding", "gzip"))
         not_modified = etag is not None and inm is not None and inm == etag
         if not_modified:
             status = 304
@@ -628,8 +663,11 @@ class InfisicalServer:
     def __init__(self, data, tls=None, host="127.0.0.1", port=0, v4=True,
                  lockout_attempts=3, lockout_window=30, lockout_duration=300,
                  order=None, rate_limit=False, rate_limits=None, rate_window=60,
-                 query_validation_status=422, auth_secret=None, verbose=False):
+                 query_validation_status=422, auth_secret=None, verbose=False,
+                 gzip=None, value_hiding=False):
         self.data = data
+        self.gzip = gzip
+        self.value_hiding = value_hiding
         self.tls = tls
         self.host = host
         self.port = port
@@ -799,6 +837,19 @@ class InfisicalServer:
             out.stream = _huge_body(size)
             out.length = size
             return out, None
+        if kind == "encoding":
+            resp.headers.append(("content-encoding", kw.get("encoding", "br")))
+            return resp, "raw"
+        if kind == "gzip_bomb":
+            size = int(kw.get("size", 64 * 1024 * 1024))
+            body = gzip_module.compress(b"{" + b" " * (size - 2) + b"}", 9)
+            out = Response(200, body, etag=False,
+                           headers=[("content-encoding", "gzip")])
+            return out, "raw"
+        if kind == "big_header":
+            size, count = int(kw.get("size", 200000)), int(kw.get("count", 1))
+            resp.headers += [("x-pad-%d" % i, "x" * size) for i in range(count)]
+            return resp, None
         if kind in ("slow_body", "truncate"):
             return resp, kind
         return resp, None  # delay: already slept
@@ -899,7 +950,7 @@ class InfisicalServer:
         issues = zod_string_issues(body, fields)
         if issues:
             raise ApiError(status, issues, "ValidationFailure")
-        return {f: body[f].strip() for f in fields}
+        return {f: js_trim(body[f]) for f in fields}
 
     # ----------------------------------------------------------------- tokens
     def _sign(self, payload):
@@ -995,7 +1046,7 @@ class InfisicalServer:
             st = self._lockouts.setdefault(cid, {"count": 0, "last": None, "until": 0.0})
             if st["until"] > now:
                 raise ApiError(401, MSG_LOCKED, "UnauthorizedError")
-            if fields["clientSecret"] != str(ident.get("clientSecret", "")).strip():
+            if fields["clientSecret"] != js_trim(str(ident.get("clientSecret", ""))):
                 if st["last"] is None or now - st["last"] > self.lockout_window:
                     st["count"] = 0
                 st["count"] += 1
@@ -1178,6 +1229,19 @@ class InfisicalServer:
         allowed = None if ident is None else ident.get("projects")
         if allowed is not None and proj["id"] not in allowed and proj["slug"] not in allowed:
             raise ApiError(403, "You are not allowed to read on secrets", "PermissionDenied")
+        hide = False
+        if self.value_hiding and ident is not None:
+            # Newer servers (permission-fns.ts): describe without readValue
+            # is a 403 when values are asked for, hidden values otherwise.
+            may_read = ident.get("readValue", True)
+            if not may_read and get("viewSecretValue") != "false":
+                raise ApiError(403, "You are not allowed to readValue on secrets",
+                               "PermissionDenied",
+                               body={"statusCode": 403, "error": "PermissionDenied",
+                                     "message": "You are not allowed to readValue on secrets",
+                                     "details": []})
+            hide = (not may_read or ident.get("valuesHidden", False) or
+                    get("viewSecretValue") == "false")
 
         path = norm_path(get("secretPath") or "/")
         expand = flag("expandSecretReferences")
@@ -1202,7 +1266,7 @@ class InfisicalServer:
                 value = self._expand_secret(model, proj, s) if expand else s["value"]
                 items.append((s, value))
         items = self._sorted(model, items)
-        out = {"secrets": [self._item(proj, s, v) for s, v in items]}
+        out = {"secrets": [self._hidden(self._item(proj, s, v), hide) for s, v in items]}
         if include_imports:
             imports = []
             for f in folders:
@@ -1220,9 +1284,9 @@ class InfisicalServer:
                         flat = dedup
                     imports.append({
                         "secretPath": imp_path, "environment": imp_env, "folderId": target["id"],
-                        "secrets": [self._imported_item(
-                            s, self._expand_secret(model, proj, s) if expand else s["value"])
-                            for s in flat]})
+                        "secrets": [self._hidden(self._imported_item(
+                            s, self._expand_secret(model, proj, s) if expand else s["value"]),
+                            hide) for s in flat]})
             out["imports"] = imports
         return json_response(200, out, headers=ctx)
 
@@ -1288,6 +1352,15 @@ class InfisicalServer:
             "createdAt": s["createdAt"], "updatedAt": s["updatedAt"],
             "secretPath": s["path"], "tags": s["tags"],
         }
+
+    def _hidden(self, item, hide):
+        """An item as a newer server shows it: secretValueHidden, and the
+        value replaced when hidden."""
+        if self.value_hiding:
+            item["secretValueHidden"] = hide
+            if hide:
+                item["secretValue"] = "<hidden-by-infisical>"
+        return item
 
     @staticmethod
     def _imported_item(s, value):

@@ -56,6 +56,37 @@ def test_token_from_file(shim, server, tmp_path):
     assert b"INFISICAL_TOKEN_FILE" not in child_env(p.stdout)
 
 
+@pytest.mark.parametrize("wrap", [
+    ("\ufeff", "\r\n"), (" ", " \n"), ("\t\ufeff ", "\n\n")])
+def test_credentials_are_trimmed_as_infisical_trims_them(shim, server,
+                                                        tmp_path, wrap):
+    """A byte-order mark from a Windows editor, CRLF, blanks: in a file or
+    a variable, around a client secret or an access token."""
+    before, after = wrap
+    (tmp_path / "secret").write_text(before + MEMBER["secret"] + after)
+    (tmp_path / "token").write_text(before + STATIC_TOKEN + after)
+    for env in (
+            base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                     INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE=str(
+                         tmp_path / "secret")),
+            base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=before +
+                     MEMBER["id"] + after),
+            base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=None,
+                     INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                     INFISICAL_TOKEN_FILE=str(tmp_path / "token")),
+            base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=None,
+                     INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                     INFISICAL_TOKEN=before + STATIC_TOKEN + after)):
+        p = run(shim, ENV0, env)
+        assert p.returncode == 0, p.stderr
+    sent = [r for r in server.requests if r["route"] == "login"]
+    assert [r["body"] for r in sent] == [
+        {"clientId": MEMBER["id"], "clientSecret": MEMBER["secret"]}] * 2
+    bearer = [r["headers"]["authorization"] for r in server.requests
+              if r["route"] == "list"][2:]
+    assert bearer == ["Bearer " + STATIC_TOKEN] * 2
+
+
 def test_credential_and_its_file_both_set(shim, server, tmp_path):
     (tmp_path / "secret").write_text("x")
     env = base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE=str(

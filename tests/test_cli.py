@@ -242,3 +242,77 @@ def test_missing_value_names_the_option(shim):
 def test_empty_api_url_flag_is_an_error(shim, server):
     p = run(shim, ["--api-url="] + ENV0, base_env(server))
     assert "--api-url is empty" in fails_closed(p)
+
+
+# -- output that cannot be written ---------------------------------------
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"],
+                                  ["--check"]])
+def test_output_to_a_full_disk(shim, server, args):
+    with open("/dev/full", "wb") as full:
+        p = subprocess.run([shim] + args, env=base_env(server),
+                           stdout=full, stderr=subprocess.PIPE, timeout=30)
+    line = fails_closed(p)
+    assert line == ("infx-exec: unable to write to standard output: No "
+                    "space left on device")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--check"]])
+def test_output_to_a_closed_pipe(shim, server, args):
+    """The reader went away (`infx-exec --check | head -0`): one line and
+    125, not a silent death by SIGPIPE."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([shim] + args, env=base_env(server), stdout=w,
+                           stderr=subprocess.PIPE, timeout=30)
+    finally:
+        os.close(w)
+    line = fails_closed(p)
+    assert line == ("infx-exec: unable to write to standard output: Broken "
+                    "pipe")
+
+
+def test_failure_with_stderr_gone_is_still_125(shim, server):
+    """A log reader that went away must not turn a failure into death by
+    SIGPIPE (exit 141 in a shell)."""
+    r, w = os.pipe()
+    os.close(r)
+    try:
+        p = subprocess.run([shim, "--", "true"],
+                           env=base_env(server, INFISICAL_ENVIRONMENT=None),
+                           stdout=subprocess.PIPE, stderr=w, timeout=30)
+    finally:
+        os.close(w)
+    assert p.returncode == 125
+
+
+# -- variables nobody reads ----------------------------------------------
+
+def test_misspelt_variables_get_a_warning(shim, server):
+    """A typo must not silently switch a check off: INFX_REQUIRES is not
+    INFX_REQUIRE. Variables of other tools (INFISICAL_DOMAIN) are left
+    alone."""
+    env = base_env(server, INFX_REQUIRES="API_KEY", INFX_TIMEOUTS="5",
+                   INFISICAL_SECRETS_PATH="/app", INFX_SOMETHING="x",
+                   INFISICAL_DOMAIN="https://example.invalid")
+    p = run(shim, ENV0, env)
+    assert p.returncode == 0, p.stderr
+    assert sorted(p.stderr.decode().splitlines()) == [
+        "infx-exec: warning: INFISICAL_SECRETS_PATH is not a variable "
+        "infx-exec reads; did you mean INFISICAL_SECRET_PATH?",
+        "infx-exec: warning: INFX_REQUIRES is not a variable infx-exec "
+        "reads; did you mean INFX_REQUIRE?",
+        "infx-exec: warning: INFX_SOMETHING is not a variable infx-exec "
+        "reads; it is ignored",
+        "infx-exec: warning: INFX_TIMEOUTS is not a variable infx-exec "
+        "reads; did you mean INFX_TIMEOUT?",
+    ]
+
+
+def test_info_names_what_runs_in_one_line(shim, server):
+    p = run(shim, ENV0, base_env(server, INFX_LOG_LEVEL="info"))
+    assert p.returncode == 0, p.stderr
+    assert p.stderr == (
+        f"infx-exec: 9 secrets from project '{PROJECT}', environment 'dev',"
+        " 1 path; running /usr/bin/env\n").encode()

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import (timing, ENV0, MEMBER, OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
+from conftest import (timing, normalized, check_golden, ENV0, MEMBER, OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
                       Origin, base_env, child_env, free_port, run,
                       fails_closed, secret_requests, folder, lists,
                       LOGIN, LIST, paths, timed)
@@ -58,10 +58,20 @@ def test_unreachable_server(shim, tmp_path):
     marker = tmp_path / "ran"
     env = base_env(None, INFISICAL_API_URL=f"http://127.0.0.1:{port}",
                    INFISICAL_PROJECT_ID=PROJECT, INFISICAL_ENVIRONMENT="dev",
-                   INFISICAL_TOKEN=STATIC_TOKEN, INFX_TIMEOUT="1")
-    line = fails_closed(run(shim, ["--", "touch", str(marker)], env), marker)
+                   INFISICAL_TOKEN=STATIC_TOKEN, INFX_TIMEOUT="3")
+    p = run(shim, ["--", "touch", str(marker)], env)
+    line = fails_closed(p, marker, golden="unreachable")
     assert f"127.0.0.1 port {port}" in line
     assert "INFX_TIMEOUT ran out" in line
+    # While it waited, one warning said what failed and for how long.
+    warnings = [ln for ln in p.stderr.decode().splitlines()
+                if ln.startswith("infx-exec: warning: ")]
+    assert len(warnings) == 1, warnings
+    assert normalized(warnings[0]) == (
+        "infx-exec: warning: no usable answer from http://127.0.0.1:PORT"
+        "/api/v4/secrets yet (Failed to connect to 127.0.0.1 port PORT "
+        "after N ms: Couldn't connect to server); trying again for up to "
+        "N s (INFX_TIMEOUT)")
 
 
 def test_value_with_nul_is_refused(shim, data, server, tmp_path):
@@ -69,8 +79,10 @@ def test_value_with_nul_is_refused(shim, data, server, tmp_path):
         "secrets": {"NUL": "before\u0000after"}}
     marker = tmp_path / "ran"
     env = base_env(server, INFISICAL_SECRET_PATH="/nul")
-    line = fails_closed(run(shim, ["--", "touch", str(marker)], env), marker)
-    assert "NUL" in line and "before" not in line
+    line = fails_closed(run(shim, ["--", "touch", str(marker)], env), marker,
+                        golden="nul-in-value")
+    assert "secret 'NUL' holds a NUL character in its value" in line
+    assert "before" not in line and "after" not in line
 
 
 @pytest.mark.parametrize("kind, words", [
@@ -461,3 +473,114 @@ def test_a_body_of_tiny_values_is_refused(shim, server, tmp_path):
     line = fails_closed(run(shim, ["--", "touch", str(marker)], base_env(server)),
                   marker)
     assert "more than 1000000 JSON values" in line
+
+
+# -- what the server sends -----------------------------------------------
+
+@pytest.mark.parametrize("mode", ["negotiate", "always"])
+def test_gzip_answers_are_decoded(shim, data, mode):
+    """Both builds ask for gzip and read it, from a server that compresses
+    when asked and from one that compresses whatever is asked."""
+    srv = InfisicalServer(data, gzip=mode)
+    srv.start()
+    try:
+        p = run(shim, ENV0, base_env(srv))
+        assert p.returncode == 0, p.stderr
+        assert child_env(p.stdout)[b"API_KEY"] == b"fake-api-key-123"
+        assert all("gzip" in r["headers"].get("accept-encoding", "")
+                   for r in srv.requests)
+    finally:
+        srv.stop()
+
+
+def test_gzip_bomb_is_refused(shim, server, tmp_path):
+    """A 64 KiB body that inflates to 64 MiB: the limit is on the decoded
+    bytes."""
+    server.add_fault("list", "gzip_bomb", size=64 * 1024 * 1024)
+    marker = tmp_path / "ran"
+    line = fails_closed(run(shim, ["--", "touch", str(marker)],
+                            base_env(server)), marker, golden="gzip-bomb")
+    assert "larger than 16 MiB (after decoding)" in line
+    assert paths(server) == [LOGIN, LIST]
+
+
+@pytest.mark.parametrize("encoding", ["br", "zstd", "compress"])
+def test_unknown_content_encoding_is_named(shim, server, tmp_path,
+                                           encoding):
+    server.add_fault("login", "encoding", encoding=encoding)
+    marker = tmp_path / "ran"
+    line = fails_closed(run(shim, ["--", "touch", str(marker)],
+                            base_env(server)), marker)
+    assert f"Content-Encoding '{encoding}'" in line
+    assert "accessToken" not in line
+    assert paths(server) == [LOGIN]
+    if encoding == "br":
+        check_golden("content-encoding", line)
+
+
+@pytest.mark.parametrize("size, count", [(200000, 1), (20000, 5)])
+def test_oversized_headers_are_named(shim, server, tmp_path, size, count):
+    """One header past libcurl's own limit, or many that are too much
+    together: said as such, not "out of memory"."""
+    server.add_fault("list", "big_header", size=size, count=count)
+    marker = tmp_path / "ran"
+    line = fails_closed(run(shim, ["--", "touch", str(marker)],
+                            base_env(server)), marker)
+    assert "the answer's headers are larger than 64 KiB" in line, line
+    assert "memory" not in line
+
+
+# -- values the identity may not read ------------------------------------
+
+def hiding_server(data, **identity):
+    for ident in data["identities"]:
+        ident.update(identity)
+    srv = InfisicalServer(data, value_hiding=True)
+    srv.start()
+    return srv
+
+
+def test_newer_server_with_readable_values(shim, data):
+    srv = hiding_server(data)
+    try:
+        p = run(shim, ENV0, base_env(srv))
+        assert p.returncode == 0, p.stderr
+        assert child_env(p.stdout)[b"API_KEY"] == b"fake-api-key-123"
+    finally:
+        srv.stop()
+
+
+def test_identity_without_read_value_permission(shim, data, tmp_path):
+    """viewSecretValue=true (sent explicitly): a 403 that names the
+    permission the identity lacks."""
+    srv = hiding_server(data, readValue=False)
+    marker = tmp_path / "ran"
+    try:
+        line = fails_closed(run(shim, ["--", "touch", str(marker)],
+                                base_env(srv)), marker,
+                            golden="no-read-value")
+        assert "HTTP 403 PermissionDenied" in line
+        assert "Read Value permission" in line
+        assert srv.requests[-1]["query"]["viewSecretValue"] == ["true"]
+    finally:
+        srv.stop()
+
+
+def test_hidden_values_never_reach_the_command(shim, data, tmp_path):
+    """A server that hides values whatever is asked: the placeholder
+    <hidden-by-infisical> must not become the app's password; own and
+    imported secrets alike, named."""
+    srv = hiding_server(data, valuesHidden=True)
+    marker = tmp_path / "ran"
+    try:
+        p = run(shim, ["--", "touch", str(marker)], base_env(srv))
+        line = fails_closed(p, marker, golden="hidden-values")
+        assert "Infisical hid the value of 9 secrets" in line
+        assert "IMPORTED_ONLY" in line or "..." in line
+        assert b"hidden-by-infisical" not in p.stderr
+        p = run(shim, ["--", "touch", str(marker)],
+                base_env(srv, INFISICAL_INCLUDE_IMPORTS="false",
+                         INFISICAL_SECRET_PATH="/app"))
+        assert "(APP_PORT, APP_SECRET)" in fails_closed(p, marker)
+    finally:
+        srv.stop()

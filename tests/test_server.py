@@ -303,6 +303,17 @@ def test_ua_login_wrong_secret(client):
     assert_sample("ua-login-wrong-secret", *client.login((MEMBER[0], "wrong")))
 
 
+def test_ua_login_trims_as_javascript(client):
+    """Infisical trims clientId and clientSecret with JavaScript's trim(),
+    which removes a byte-order mark too (infisical-api.md 2.6); Python's
+    strip() would keep it."""
+    status, _, body = client.login(("\ufeff " + MEMBER[0] + "\r\n",
+                                    "\ufeff" + MEMBER[1] + "\u3000\n"))
+    assert status == 200, body
+    status, _, _ = client.login((MEMBER[0], MEMBER[1] + "\u0085"))
+    assert status == 401	# U+0085 is no JavaScript white space
+
+
 def test_ua_login_missing_field(client):
     r = client.request("POST", "/api/v1/auth/universal-auth/login", body={"clientId": MEMBER[0]})
     assert_sample("ua-login-missing-field", *r)
