@@ -59,7 +59,7 @@ DEV_PKGS := libcurl libcjson
 DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
 .DELETE_ON_ERROR:
-.PHONY: all static dev check unit integration demo install uninstall clean \
+.PHONY: all static dev check lint unit integration demo install uninstall clean \
 	deps packages fuzz valgrind bench
 
 all: static
@@ -132,6 +132,11 @@ valgrind: build/plain/infx-exec
 		tests/test_auth.py tests/test_fetch.py tests/test_environment.py \
 		tests/test_tls.py tests/test_proxy.py
 
+# What the compiler does not check: banned functions, function length,
+# include cycles between modules (scripts/check-src.py).
+lint:
+	$(PYTHON) scripts/check-src.py
+
 # C unit tests (cmocka), on the dev objects.
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=build/dev/unit/%)
@@ -155,7 +160,7 @@ integration: dev static build/plain/infx-exec
 # that nothing is compiled before its compiler exists.
 check:
 	scripts/install-deps.sh all
-	$(MAKE) unit integration valgrind fuzz FUZZ_SECONDS=15
+	$(MAKE) lint unit integration valgrind fuzz FUZZ_SECONDS=15
 	bench/run.sh --smoke
 
 # Benchmarks (docs/benchmarks.md): start-up against curl, a shell script

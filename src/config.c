@@ -137,6 +137,7 @@ struct variable {
 	const char *name;
 	setter set;
 	size_t field;
+	long min, max;		/* set_number's range */
 };
 
 #define FIELD(f) offsetof(struct config, f)
@@ -183,25 +184,15 @@ static int set_list(struct config *cfg, const struct variable *v,
 	return 0;
 }
 
-static int set_timeout(struct config *cfg, const struct variable *v,
-		 const char *value, const char *name)
+/* A whole number in the variable's range [min, max]. */
+static int set_number(struct config *cfg, const struct variable *v,
+		      const char *value, const char *name)
 {
-	long n = number_value(name, value, 1, 86400);
+	long n = number_value(name, value, v->min, v->max);
 
 	if (n < 0)
 		return -1;
 	*AT(cfg, v, long) = n;
-	return 0;
-}
-
-static int set_max_secrets(struct config *cfg, const struct variable *v,
-		 const char *value, const char *name)
-{
-	long n = number_value(name, value, 1, 10000000);
-
-	if (n < 0)
-		return -1;
-	*AT(cfg, v, size_t) = (size_t)n;
 	return 0;
 }
 
@@ -257,35 +248,36 @@ static int set_preserve(struct config *cfg, const struct variable *v,
 }
 
 /* Read by another module (credentials.h), named here so that it is known. */
-#define ELSEWHERE NULL, 0
+#define ELSEWHERE(name) { name, NULL, 0, 0, 0 }
+#define SETTING(name, set, field) { name, set, FIELD(field), 0, 0 }
+#define NUMBER(name, field, min, max) \
+	{ name, set_number, FIELD(field), min, max }
 
 static const struct variable variables[] = {
-	{ "INFISICAL_API_URL", set_url, FIELD(api_url) },
-	{ "INFISICAL_PROJECT_ID", set_string, FIELD(project_id) },
-	{ "INFISICAL_ENVIRONMENT", set_string, FIELD(environment) },
-	{ "INFISICAL_SECRET_PATH", set_list, FIELD(paths) },
-	{ "INFISICAL_RECURSIVE", set_bool, FIELD(recursive) },
-	{ "INFISICAL_TAGS", set_string, FIELD(tags) },
-	{ "INFISICAL_INCLUDE_IMPORTS", set_bool, FIELD(imports) },
-	{ "INFISICAL_EXPAND_SECRET_REFERENCES", set_bool, FIELD(expand) },
-	{ "INFISICAL_AUTH_METHOD", set_string, FIELD(auth_method) },
-	{ "INFISICAL_CA_CERT_FILE", set_string, FIELD(ca_file) },
-	{ "INFX_PRESERVE_ENV", set_preserve, FIELD(preserve) },
-	{ "INFX_REQUIRE", set_list, FIELD(require) },
-	{ "INFX_ALLOW_EMPTY", set_bool, FIELD(allow_empty) },
-	{ "INFX_STRICT", set_bool, FIELD(strict) },
-	{ "INFX_ALLOW_RESERVED", set_list, FIELD(allow) },
-	{ "INFX_USER", set_string, FIELD(user) },
-	{ "INFX_CHECK", set_bool, FIELD(check) },
-	{ "INFX_TIMEOUT", set_timeout, FIELD(timeout) },
-	{ "INFX_ON_UNAVAILABLE", set_on_unavailable,
-	  FIELD(on_unavailable_run) },
-	{ "INFX_MAX_SECRETS", set_max_secrets, FIELD(max_secrets) },
-	{ "INFX_LOG_LEVEL", set_log_level, 0 },
-	{ VAR_CLIENT_ID, ELSEWHERE }, { VAR_CLIENT_SECRET, ELSEWHERE },
-	{ VAR_TOKEN, ELSEWHERE }, { VAR_IDENTITY, ELSEWHERE },
-	{ VAR_JWT, ELSEWHERE }, { VAR_SA_PATH, ELSEWHERE },
-	{ VAR_HEADERS, ELSEWHERE },
+	SETTING("INFISICAL_API_URL", set_url, api_url),
+	SETTING("INFISICAL_PROJECT_ID", set_string, project_id),
+	SETTING("INFISICAL_ENVIRONMENT", set_string, environment),
+	SETTING("INFISICAL_SECRET_PATH", set_list, paths),
+	SETTING("INFISICAL_RECURSIVE", set_bool, recursive),
+	SETTING("INFISICAL_TAGS", set_string, tags),
+	SETTING("INFISICAL_INCLUDE_IMPORTS", set_bool, imports),
+	SETTING("INFISICAL_EXPAND_SECRET_REFERENCES", set_bool, expand),
+	SETTING("INFISICAL_AUTH_METHOD", set_string, auth_method),
+	SETTING("INFISICAL_CA_CERT_FILE", set_string, ca_file),
+	SETTING("INFX_PRESERVE_ENV", set_preserve, preserve),
+	SETTING("INFX_REQUIRE", set_list, require),
+	SETTING("INFX_ALLOW_EMPTY", set_bool, allow_empty),
+	SETTING("INFX_STRICT", set_bool, strict),
+	SETTING("INFX_ALLOW_RESERVED", set_list, allow),
+	SETTING("INFX_USER", set_string, user),
+	SETTING("INFX_CHECK", set_bool, check),
+	NUMBER("INFX_TIMEOUT", timeout, 1, 86400),
+	SETTING("INFX_ON_UNAVAILABLE", set_on_unavailable, on_unavailable_run),
+	NUMBER("INFX_MAX_SECRETS", max_secrets, 1, 10000000),
+	{ "INFX_LOG_LEVEL", set_log_level, 0, 0, 0 },
+	ELSEWHERE(VAR_CLIENT_ID), ELSEWHERE(VAR_CLIENT_SECRET),
+	ELSEWHERE(VAR_TOKEN), ELSEWHERE(VAR_IDENTITY), ELSEWHERE(VAR_JWT),
+	ELSEWHERE(VAR_SA_PATH), ELSEWHERE(VAR_HEADERS),
 };
 #define NVARIABLES (sizeof variables / sizeof variables[0])
 
@@ -383,75 +375,70 @@ static void usage_error(void)
 	fputs("Try 'infx-exec --help' for more information.\n", stderr);
 }
 
-/* Each option applies a value to a variable's setting: its argument, or
- * the fixed value (a switch). */
-struct option_use {
-	int code;
-	const char *variable;
-	const char *fixed;
+/*
+ * Each option applies a value to a variable's setting: its argument, or
+ * the fixed value of a switch. -h and -V end the parsing.
+ */
+struct flag {
+	const char *name;
+	int has_arg, code;
+	const char *variable, *fixed;
 };
 
-static const struct option longopts[] = {
-	{ "api-url", required_argument, NULL, 256 },
-	{ "project-id", required_argument, NULL, 257 },
-	{ "env", required_argument, NULL, 'e' },
-	{ "path", required_argument, NULL, 258 },
-	{ "recursive", no_argument, NULL, 259 },
-	{ "tags", required_argument, NULL, 260 },
-	{ "no-imports", no_argument, NULL, 261 },
-	{ "no-expand", no_argument, NULL, 262 },
-	{ "auth-method", required_argument, NULL, 263 },
-	{ "preserve-env", optional_argument, NULL, 264 },
-	{ "require", required_argument, NULL, 265 },
-	{ "allow-empty", no_argument, NULL, 266 },
-	{ "strict", no_argument, NULL, 267 },
-	{ "allow-reserved", required_argument, NULL, 268 },
-	{ "user", required_argument, NULL, 'u' },
-	{ "check", no_argument, NULL, 269 },
-	{ "timeout", required_argument, NULL, 270 },
-	{ "on-unavailable", required_argument, NULL, 271 },
-	{ "max-secrets", required_argument, NULL, 272 },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "help", no_argument, NULL, 'h' },
-	{ "version", no_argument, NULL, 'V' },
-	{ NULL, 0, NULL, 0 }
+static const struct flag flags[] = {
+	{ "api-url", required_argument, 256, "INFISICAL_API_URL", NULL },
+	{ "project-id", required_argument, 257, "INFISICAL_PROJECT_ID", NULL },
+	{ "env", required_argument, 'e', "INFISICAL_ENVIRONMENT", NULL },
+	{ "path", required_argument, 258, "INFISICAL_SECRET_PATH", NULL },
+	{ "recursive", no_argument, 259, "INFISICAL_RECURSIVE", "true" },
+	{ "tags", required_argument, 260, "INFISICAL_TAGS", NULL },
+	{ "no-imports", no_argument, 261, "INFISICAL_INCLUDE_IMPORTS", "false" },
+	{ "no-expand", no_argument, 262, "INFISICAL_EXPAND_SECRET_REFERENCES",
+	  "false" },
+	{ "auth-method", required_argument, 263, "INFISICAL_AUTH_METHOD",
+	  NULL },
+	{ "preserve-env", optional_argument, 264, "INFX_PRESERVE_ENV",
+	  "true" },
+	{ "require", required_argument, 265, "INFX_REQUIRE", NULL },
+	{ "allow-empty", no_argument, 266, "INFX_ALLOW_EMPTY", "true" },
+	{ "strict", no_argument, 267, "INFX_STRICT", "true" },
+	{ "allow-reserved", required_argument, 268, "INFX_ALLOW_RESERVED",
+	  NULL },
+	{ "user", required_argument, 'u', "INFX_USER", NULL },
+	{ "check", no_argument, 269, "INFX_CHECK", "true" },
+	{ "timeout", required_argument, 270, "INFX_TIMEOUT", NULL },
+	{ "on-unavailable", required_argument, 271, "INFX_ON_UNAVAILABLE",
+	  NULL },
+	{ "max-secrets", required_argument, 272, "INFX_MAX_SECRETS", NULL },
+	{ "verbose", no_argument, 'v', "INFX_LOG_LEVEL", "debug" },
+	{ "quiet", no_argument, 'q', "INFX_LOG_LEVEL", "error" },
+	{ "help", no_argument, 'h', NULL, NULL },
+	{ "version", no_argument, 'V', NULL, NULL },
 };
+#define NFLAGS (sizeof flags / sizeof flags[0])
 
-static const struct option_use uses[] = {
-	{ 256, "INFISICAL_API_URL", NULL },
-	{ 257, "INFISICAL_PROJECT_ID", NULL },
-	{ 'e', "INFISICAL_ENVIRONMENT", NULL },
-	{ 258, "INFISICAL_SECRET_PATH", NULL },
-	{ 259, "INFISICAL_RECURSIVE", "true" },
-	{ 260, "INFISICAL_TAGS", NULL },
-	{ 261, "INFISICAL_INCLUDE_IMPORTS", "false" },
-	{ 262, "INFISICAL_EXPAND_SECRET_REFERENCES", "false" },
-	{ 263, "INFISICAL_AUTH_METHOD", NULL },
-	{ 264, "INFX_PRESERVE_ENV", "true" },
-	{ 265, "INFX_REQUIRE", NULL },
-	{ 266, "INFX_ALLOW_EMPTY", "true" },
-	{ 267, "INFX_STRICT", "true" },
-	{ 268, "INFX_ALLOW_RESERVED", NULL },
-	{ 'u', "INFX_USER", NULL },
-	{ 269, "INFX_CHECK", "true" },
-	{ 270, "INFX_TIMEOUT", NULL },
-	{ 271, "INFX_ON_UNAVAILABLE", NULL },
-	{ 272, "INFX_MAX_SECRETS", NULL },
-	{ 'v', "INFX_LOG_LEVEL", "debug" },
-	{ 'q', "INFX_LOG_LEVEL", "error" },
-};
+/* getopt_long's view of flags[]. */
+static const struct option *long_options(void)
+{
+	static struct option opts[NFLAGS + 1];
+	size_t i;
 
-/* The option's name as the user wrote it, for a message. */
-static const char *option_name(int c, char *buf, size_t n)
+	for (i = 0; i < NFLAGS; i++) {
+		opts[i].name = flags[i].name;
+		opts[i].has_arg = flags[i].has_arg;
+		opts[i].val = flags[i].code;
+	}
+	return opts;
+}
+
+static const struct flag *flag_coded(int code)
 {
 	size_t i;
 
-	for (i = 0; longopts[i].name; i++)
-		if (longopts[i].val == c)
-			break;
-	snprintf(buf, n, "--%s", longopts[i].name ? longopts[i].name : "?");
-	return buf;
+	for (i = 0; i < NFLAGS; i++)
+		if (flags[i].code == code)
+			return &flags[i];
+	return NULL;
 }
 
 /* A list option replaces its variable's list the first time it is given;
@@ -472,19 +459,12 @@ static void forget_variable_list(struct config *cfg, const struct variable *v,
 /* Apply one option. Returns 0, or -1 after a message. */
 static int apply_option(struct config *cfg, int c, unsigned long long *seen)
 {
-	const char *value = optarg;
-	const struct variable *v = NULL;
+	const struct flag *f = flag_coded(c);
+	const struct variable *v = variable_named(f->variable,
+						  strlen(f->variable));
+	const char *value = optarg ? optarg : f->fixed;
 	char name[32];
-	size_t i;
 
-	for (i = 0; i < sizeof uses / sizeof uses[0]; i++) {
-		if (uses[i].code == c) {
-			v = variable_named(uses[i].variable,
-					   strlen(uses[i].variable));
-			value = optarg ? optarg : uses[i].fixed;
-			break;
-		}
-	}
 	if (c == 256 && !*value) {
 		/* Unlike an empty variable, an empty flag is a mistake: it
 		 * would mean Infisical Cloud. */
@@ -492,7 +472,8 @@ static int apply_option(struct config *cfg, int c, unsigned long long *seen)
 		return -1;
 	}
 	forget_variable_list(cfg, v, seen);
-	return v->set(cfg, v, value, option_name(c, name, sizeof name));
+	snprintf(name, sizeof name, "--%s", f->name);
+	return v->set(cfg, v, value, name);
 }
 
 /* An option getopt_long did not accept: one line, and the usage hint. */
@@ -625,7 +606,7 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	opterr = 0;
 	optind = 0;	/* 0, not 1: glibc and musl then also forget where
 			 * they were inside a previous argv's "-abc" cluster */
-	while ((c = getopt_long(argc, argv, "+:e:u:hVvq", longopts,
+	while ((c = getopt_long(argc, argv, "+:e:u:hVvq", long_options(),
 				NULL)) != -1) {
 		if (c == 'h' || c == 'V')
 			return c == 'h' ? CONFIG_HELP : CONFIG_VERSION;

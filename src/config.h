@@ -32,7 +32,7 @@ struct config {
 	/* Reliability. */
 	long timeout;		/* start-up budget, seconds (default 60) */
 	int on_unavailable_run;	/* unreachable/5xx: run without secrets */
-	size_t max_secrets;	/* more is an error (default 10000) */
+	long max_secrets;	/* more is an error (default 10000) */
 
 	char **command;		/* argv of the command (points into argv) */
 };

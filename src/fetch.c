@@ -179,8 +179,8 @@ static enum api_status fetch_paths(struct lister *l, struct kvset *out)
 		if (st == API_OK)
 			answer_merge_path(out, &one);
 		kvset_free(&one);
-		if (st == API_OK && out->count > cfg->max_secrets) {
-			log_error("more than %zu secrets (INFX_MAX_SECRETS); "
+		if (st == API_OK && out->count > (size_t)cfg->max_secrets) {
+			log_error("more than %ld secrets (INFX_MAX_SECRETS); "
 				  "raise it if this is expected",
 				  cfg->max_secrets);
 			st = API_FAILED;

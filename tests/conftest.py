@@ -211,6 +211,10 @@ _VOLATILE = [
     (re.compile(r"/tmp/[A-Za-z0-9_.-]+"), "TMP"),
     (re.compile(r"req-[A-Za-z0-9]{14}"), "req-ID"),
     (re.compile(r"after \d+ ms"), "after N ms"),
+    (re.compile(r"after \d+ milliseconds"), "after N milliseconds"),
+    (re.compile(r"with \d+ out of \d+ bytes received"),
+     "with N out of M bytes received"),
+    (re.compile(r"with \d+ bytes remaining"), "with N bytes remaining"),
     (re.compile(r"\(\d+ attempts?;"), "(N attempts;"),
     (re.compile(r"up to \d+ s"), "up to N s"),
 ]
@@ -224,12 +228,33 @@ def normalized(line):
     return line
 
 
+_current = {"test": None, "calls": 0}
+
+
+@pytest.fixture(autouse=True)
+def _golden_name(request):
+    """The name of the running test, without the build (dev, static): the
+    default name of its golden files, shared by both builds, which must
+    print the same line."""
+    name = request.node.name
+    for build in ("[dev-", "[static-", "[plain-", "-dev]", "-static]",
+                  "-plain]", "[dev]", "[static]", "[plain]"):
+        name = name.replace(build, "[" if build.startswith("[") and
+                            build.endswith("-") else
+                            "]" if build.endswith("]") and
+                            build.startswith("-") else "")
+    _current.update(test=name, calls=0)
+    yield
+
+
 def fails_closed(p, marker=None, golden=None):
     """The failure contract: exit 125, nothing on stdout, the command never
     ran (marker, a file it would have made, absent), and exactly one error
     line on stderr, possibly after "infx-exec: warning: " lines. Returns
-    the error line. golden names tests/golden/NAME.txt, which holds the
-    line normalized (INFX_GOLDEN_UPDATE=1 rewrites it)."""
+    the error line, which must equal tests/golden/NAME.txt once normalized
+    (ports, temporary paths, timings): NAME is golden, or by default the
+    test's name (and a count when it checks several failures), so that no
+    message changes unnoticed. INFX_GOLDEN_UPDATE=1 rewrites the files."""
     assert p.returncode == 125, (p.returncode, p.stderr)
     assert not p.stdout, p.stdout
     assert marker is None or not marker.exists()
@@ -237,12 +262,16 @@ def fails_closed(p, marker=None, golden=None):
     assert lines and all(ln.startswith("infx-exec: ") for ln in lines), lines
     errors = [ln for ln in lines if not ln.startswith("infx-exec: warning: ")]
     assert len(errors) == 1, lines
-    if golden:
-        check_golden(golden, errors[0])
+    if not golden:
+        _current["calls"] += 1
+        golden = _current["test"] + ("" if _current["calls"] == 1 else
+                                     "-%d" % _current["calls"])
+    check_golden(golden, errors[0])
     return errors[0]
 
 
 def check_golden(name, line):
+    name = re.sub(r"[^A-Za-z0-9_.,=+-]+", "_", name).strip("_")
     path = GOLDEN / (name + ".txt")
     got = normalized(line) + "\n"
     if os.environ.get("INFX_GOLDEN_UPDATE"):

@@ -234,3 +234,82 @@ def test_man_page_lints_clean():
     p = subprocess.run(["mandoc", "-T", "lint", "-W", "warning", str(MAN)],
                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert p.returncode == 0, p.stdout.decode()
+
+
+# ------------------------------------------- facts with one source: the code
+
+SRC = ROOT / "src"
+
+
+def exit_codes():
+    """{value: name} of src/exitcodes.h."""
+    text = (SRC / "exitcodes.h").read_text()
+    return {int(v): n for n, v in re.findall(r"(EXIT_\w+) = (\d+)", text)}
+
+
+def reserved_names():
+    """(refused, dropped): the names and prefixes of src/environment.c's
+    policy, prefixes as "LD_*"."""
+    text = (SRC / "environment.c").read_text()
+    rule = text.split("enum name_rule environment_name_rule", 1)[1]
+
+    def words(block):
+        return set(re.findall(r'W\("([A-Z0-9_]+)"\)', block))
+    refused = words(rule.split("refused[] = {", 1)[1].split("};", 1)[0])
+    dropped = words(rule.split("dropped[] = {", 1)[1].split("};", 1)[0])
+    prefixes = re.findall(r'has_prefix\(name, len, "([A-Z_]+)"\)', rule)
+    for p in prefixes:
+        target = dropped if p in ("XDG_", "LC_") else refused
+        target.add(p + "*")
+    return refused, dropped
+
+
+def test_exit_statuses_everywhere_match_the_code(shim):
+    """exitcodes.h is the source; the exit status table of
+    configuration.md, the man page, --help and the README follow it."""
+    codes = exit_codes()
+    assert set(codes) == {125, 126, 127, 128}, codes
+    config = CONFIG_MD.read_text().split("## Exit status", 1)[1]
+    rows = set(re.findall(r"^\| (\d+)(?: \+ n)? \|", config, re.M))
+    man = {ln.split()[1] for ln in section("EXIT STATUS")
+           if ln.startswith(".It ")}
+    help_ = help_text(shim).split("Exit status:", 1)[1]
+    readme = (ROOT / "README.md").read_text()
+    for value in codes:
+        assert str(value) in rows, f"configuration.md lacks {value}"
+        assert str(value) in man, f"the man page lacks {value}"
+        assert str(value) in help_, f"--help lacks {value}"
+    for value in (125, 126, 127):
+        assert str(value) in readme, f"README.md lacks {value}"
+    # Other pages point at the table instead of copying it.
+    for page in ("security.md", "containers.md", "kubernetes.md"):
+        text = (ROOT / "docs" / page).read_text()
+        assert not re.search(r"^\| 12[67] \|", text, re.M), \
+            f"docs/{page} copies the exit status table"
+
+
+def test_reserved_names_everywhere_match_the_code():
+    """environment.c is the source; the table of configuration.md and the
+    man page's SECURITY name every refused and every dropped name."""
+    refused, dropped = reserved_names()
+    assert "LD_*" in refused and "NODE_OPTIONS" in refused
+    assert "PATH" in dropped and "XDG_*" in dropped
+    config = CONFIG_MD.read_text().split("### Reserved names", 1)[1]
+    config = config.split("\n## ", 1)[0]
+    table = {}
+    for row in re.findall(r"^\| (.*?) \| \*\*(\w+)\*\*", config, re.M):
+        for name in re.findall(r"`([A-Z0-9_*]+)`", row[0]):
+            table[name] = row[1]
+    assert "INFX_*" in refused and "INFISICAL_*" in refused
+    for name in refused:
+        assert table.get(name) == "refused", f"configuration.md: {name}"
+    for name in dropped:
+        assert table.get(name) == "dropped", f"configuration.md: {name}"
+    assert set(table) == refused | dropped, set(table) ^ (refused | dropped)
+    man = "\n".join(section("SECURITY"))
+    missing = [n for n in refused | dropped
+               if not re.search(r"\bEv " + re.escape(n) + r"(?:\s|$)", man)]
+    assert not missing, f"the man page's SECURITY does not name {missing}"
+    # Other pages point at the table instead of copying it.
+    security = (ROOT / "docs" / "security.md").read_text()
+    assert "GLIBC_TUNABLES" not in security and "JDK_JAVA" not in security
