@@ -55,7 +55,7 @@ DEV_OBJS := $(SRCS:src/%.c=build/dev/%.o) build/dev/ca_bundle.o
 # The same glibc build without sanitizers, for valgrind (the two exclude
 # each other).
 PLAIN_OBJS := $(SRCS:src/%.c=build/plain/%.o) build/plain/ca_bundle.o
-DEV_PKGS := libcurl libcjson
+DEV_PKGS := libcurl libcjson openssl
 DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
 .DELETE_ON_ERROR:

@@ -14,7 +14,7 @@ set -euo pipefail
 # gpgv lets dpkg-source check the .dsc signature; perl runs OpenSSL's Configure.
 pkgs_build=(musl-tools gcc make dpkg-dev linux-libc-dev perl pkg-config
             gpgv ca-certificates xz-utils file)
-pkgs_dev=(gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev)
+pkgs_dev=(gcc make pkg-config libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev)
 pkgs_test=(python3 python3-pytest openssl strace valgrind gdb file procps mandoc clang libclang-rt-14-dev docker-compose python3-yaml python3-jsonschema)
 
 [ $# -gt 0 ] || set -- all

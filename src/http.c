@@ -1,19 +1,16 @@
 /* http.c - libcurl in its documented shape (docs/examples/getinmemory.c). */
 #include "http.h"
 
-#include "ca_bundle.h"
-#include "envp.h"
 #include "log.h"
 #include "mem.h"
 #include "proxy.h"
 #include "signals.h"
+#include "trust.h"
 #include "wbuf.h"
 
 #include <curl/curl.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +33,9 @@ struct http {
 	long long deadline_ms;	/* monotonic; 0 = none */
 	char *proxy;		/* the proxy URL, or NULL (direct) */
 	const char *proxy_var;	/* the variable it came from */
+	struct trust *trust;	/* the CAs that verify the server and proxy */
 	int gzip;		/* libcurl decodes gzip */
+	int probed;		/* the scheme was checked once (see failure) */
 };
 
 int http_global_init(void)
@@ -102,67 +101,29 @@ static enum http_result classify(CURLcode rc)
 	}
 }
 
-/* Where distributions keep their CA bundle. */
-static const char *const system_bundles[] = {
-	"/etc/ssl/certs/ca-certificates.crt",	/* Debian, Ubuntu, Alpine */
-	"/etc/pki/tls/certs/ca-bundle.crt",	/* RHEL, Fedora */
-	"/etc/ssl/cert.pem",			/* Alpine, BSDs */
-	"/etc/ssl/ca-bundle.pem",		/* SUSE */
-};
-
-/* The system's directory of hashed CA links (openssl rehash: "<8 hex>.0"). */
-#define SYSTEM_CA_DIR "/etc/ssl/certs"
-
-/*
- * Whether dir holds OpenSSL's hashed links. Such a directory is read one
- * certificate at a time, when a chain needs it: about 12 ms against a
- * whole bundle's 50 ms (OpenSSL 3 decodes every root of a bundle file;
- * docs/benchmarks.md).
- */
-static int is_hashed_dir(const char *dir)
+/* libcurl made the SSL_CTX of a connection (to Infisical or to a TLS
+ * proxy): give it the chosen trust. */
+static CURLcode on_ssl_ctx(CURL *curl, void *ssl_ctx, void *trust)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int yes = 0;
-
-	if (!d)
-		return 0;
-	while (!yes && (e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-
-		yes = n == 10 && e->d_name[8] == '.' &&
-		      strspn(e->d_name, "0123456789abcdef") == 8 &&
-		      e->d_name[9] >= '0' && e->d_name[9] <= '9';
-	}
-	closedir(d);
-	return yes;
+	(void)curl;
+	return trust_attach(trust, ssl_ctx) == 0 ? CURLE_OK :
+	       CURLE_OUT_OF_MEMORY;
 }
 
-/* Choose the CA certificates (see http_new); all set explicitly, so the
- * static and the dev build behave the same whatever libcurl defaults to. */
-static void set_trust(CURL *curl, char **envp, const char *ca_file)
+/* The trust (trust.h), for the server and a TLS proxy alike; libcurl
+ * loads nothing itself, so both builds behave the same. */
+static int set_trust(struct http *h, const struct http_setup *s)
 {
-	const char *file = ca_file ? ca_file : envp_get(envp, "SSL_CERT_FILE");
-	const char *dir = ca_file ? NULL : envp_get(envp, "SSL_CERT_DIR");
-	size_t i;
-
-	if (!file && !dir && is_hashed_dir(SYSTEM_CA_DIR))
-		dir = SYSTEM_CA_DIR;
-	for (i = 0; !file && !dir && i < sizeof system_bundles /
-	     sizeof system_bundles[0]; i++)
-		if (access(system_bundles[i], R_OK) == 0)
-			file = system_bundles[i];
-	curl_easy_setopt(curl, CURLOPT_CAINFO, file);
-	curl_easy_setopt(curl, CURLOPT_CAPATH, dir);
-	if (!file && !dir) {
-		struct curl_blob blob = {
-			.data = (void *)(uintptr_t)infx_ca_bundle,
-			.len = infx_ca_bundle_len,
-			.flags = CURL_BLOB_NOCOPY,
-		};
-
-		curl_easy_setopt(curl, CURLOPT_CAINFO_BLOB, &blob);
-	}
+	h->trust = trust_choose(s->envp, s->ca_file);
+	if (!h->trust)
+		return -1;
+	curl_easy_setopt(h->curl, CURLOPT_CAINFO, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_CAPATH, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_PROXY_CAINFO, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_PROXY_CAPATH, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_CTX_FUNCTION, on_ssl_ctx);
+	curl_easy_setopt(h->curl, CURLOPT_SSL_CTX_DATA, h->trust);
+	return 0;
 }
 
 /* The proxy (proxy.h), set explicitly: libcurl reads no variable. */
@@ -188,7 +149,7 @@ struct http *http_new(const struct http_setup *s)
 	}
 	h->headers = s->headers;
 	h->deadline_ms = s->deadline_ms;
-	if (set_proxy(h, s) != 0) {
+	if (set_proxy(h, s) != 0 || set_trust(h, s) != 0) {
 		http_free(h);
 		return NULL;
 	}
@@ -206,7 +167,6 @@ struct http *http_new(const struct http_setup *s)
 	h->gzip = (v->features & CURL_VERSION_LIBZ) != 0;
 	if (h->gzip)
 		curl_easy_setopt(h->curl, CURLOPT_ACCEPT_ENCODING, "gzip");
-	set_trust(h->curl, s->envp, s->ca_file);
 	return h;
 }
 
@@ -392,10 +352,81 @@ static long connect_code(struct http *h)
 	return code;
 }
 
+/*
+ * Whether the server of an http:// url speaks TLS: a TLS handshake alone
+ * (CURLOPT_CONNECT_ONLY), nothing sent, verification off as nothing is
+ * trusted to it. Once per run, when the plain request got no answer: a TLS
+ * server closes on it, which would otherwise be retried for the whole
+ * budget.
+ */
+static int speaks_tls(struct http *h, const char *url)
+{
+	size_t n = strlen(url) + 2;
+	char *https = xmalloc(n);
+	long long left = http_time_left_ms(h);
+	CURL *c = curl_easy_init();
+	CURLcode rc = CURLE_FAILED_INIT;
+
+	h->probed = 1;
+	snprintf(https, n, "https%s", url + 4);
+	if (c) {
+		curl_easy_setopt(c, CURLOPT_URL, https);
+		curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
+		curl_easy_setopt(c, CURLOPT_PROXY, "");
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
+		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, left < 2000 ? (long)
+				 (left > 1 ? left : 1) : 2000L);
+		rc = curl_easy_perform(c);
+		curl_easy_cleanup(c);
+	}
+	free(https);
+	return rc == CURLE_OK;
+}
+
+/* libcurl's words for a TLS failure, and what the user should do. */
+static void tls_failure(struct http *h, CURLcode rc, const char *curl_err,
+			char *errbuf, size_t errlen)
+{
+	long server = 0, proxy = 0;
+
+	snprintf(errbuf, errlen, "%s", curl_err[0] ? curl_err :
+		 curl_easy_strerror(rc));
+	if (rc == CURLE_SSL_CONNECT_ERROR &&
+	    strstr(curl_err, "wrong version number")) {
+		snprintf(errbuf, errlen, "the server answered the TLS handshake "
+			 "in plain HTTP: make INFISICAL_API_URL start with "
+			 "http://, or name the port where Infisical serves "
+			 "https");
+		return;
+	}
+	curl_easy_getinfo(h->curl, CURLINFO_SSL_VERIFYRESULT, &server);
+	curl_easy_getinfo(h->curl, CURLINFO_PROXY_SSL_VERIFYRESULT, &proxy);
+	if (proxy)
+		trust_explain(h->trust, proxy, "proxy", errbuf, errlen);
+	else if (server)
+		trust_explain(h->trust, server, "server", errbuf, errlen);
+	if (strstr(curl_err, "subject name"))
+		snprintf(errbuf + strlen(errbuf), errlen - strlen(errbuf),
+			 "; the certificate is not for this host name: check "
+			 "INFISICAL_API_URL");
+}
+
+static int is_tls_error(CURLcode rc)
+{
+	return rc == CURLE_PEER_FAILED_VERIFICATION ||
+	       rc == CURLE_SSL_CONNECT_ERROR || rc == CURLE_SSL_CERTPROBLEM ||
+	       rc == CURLE_SSL_CACERT_BADFILE;
+}
+
 /* Why a transfer got no answer, in errbuf; and whether to try again. */
 static enum http_result failure(struct http *h, const struct transfer *t,
-				CURLcode rc, const char *curl_err,
-				char *errbuf, size_t errlen)
+				const char *url, CURLcode rc,
+				const char *curl_err, char *errbuf,
+				size_t errlen)
 {
 	enum http_result r = classify(rc);
 
@@ -417,6 +448,13 @@ static enum http_result failure(struct http *h, const struct transfer *t,
 			 " may have changed it", t->encoding);
 	} else if (proxy_refused(h, connect_code(h), errbuf, errlen)) {
 		;
+	} else if (is_tls_error(rc)) {
+		tls_failure(h, rc, curl_err, errbuf, errlen);
+	} else if ((r == HTTP_RETRYABLE || rc == CURLE_UNSUPPORTED_PROTOCOL) &&
+		   !h->probed && !h->proxy && strncmp(url, "http:", 5) == 0 &&
+		   speaks_tls(h, url)) {
+		snprintf(errbuf, errlen, "the server speaks TLS, not plain HTTP: "
+			 "make INFISICAL_API_URL start with https://");
 	} else if (r == HTTP_RETRYABLE && out_of_descriptors()) {
 		/* Not the server's fault: retrying, or running without
 		 * secrets, would not help. */
@@ -482,7 +520,7 @@ enum http_result http_request(struct http *h, const char *method,
 	set_timeouts(h);
 	rc = curl_easy_perform(h->curl);
 	if (rc != CURLE_OK)
-		ret = failure(h, &t, rc, curl_err, errbuf, errlen);
+		ret = failure(h, &t, url, rc, curl_err, errbuf, errlen);
 	else
 		take_answer(h, &t, resp);
 	if (ret == HTTP_DONE && resp->status == 407 && h->proxy) {
@@ -530,6 +568,7 @@ void http_free(struct http *h)
 	if (!h)
 		return;
 	curl_easy_cleanup(h->curl);
+	trust_free(h->trust);
 	wipe_free(h->proxy);
 	free(h);
 }

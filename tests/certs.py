@@ -4,6 +4,8 @@
     cert, key = make_server_cert(tmpdir, ca)               # SAN IP:127.0.0.1, DNS:localhost
     other_ca = make_unrelated_ca(tmpdir)                   # a CA that signed nothing we serve
     cert, key = make_self_signed(tmpdir)                   # self-signed server cert
+    inter = make_intermediate(tmpdir, ca)                  # (cert, key) of a sub-CA
+    cert, key = make_expired_server_cert(tmpdir, ca)       # expired in 2020
 
 All functions return file paths (str).  Keys are unencrypted, mode 0600.
 key_type is "rsa" (2048 bit, the most widely supported) or "ec" (P-256).
@@ -14,7 +16,8 @@ import os
 import secrets
 import subprocess
 
-__all__ = ["make_ca", "make_server_cert", "make_unrelated_ca", "make_self_signed", "san_entries"]
+__all__ = ["make_ca", "make_server_cert", "make_unrelated_ca", "make_self_signed", "san_entries",
+           "make_intermediate", "make_expired_server_cert"]
 
 
 def _openssl(*args):
@@ -121,5 +124,59 @@ def make_self_signed(dir, names=("127.0.0.1", "localhost"), name="selfsigned", k
         "extendedKeyUsage = serverAuth\nsubjectAltName = %s\n") % (names[0], san_entries(names)))
     _openssl("req", "-x509", "-new", *_newkey_args(key_type), "-nodes", "-sha256",
              "-days", str(days), "-config", cfg, "-keyout", key, "-out", cert)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def make_intermediate(dir, ca, name="intermediate", cn="infx-exec test intermediate CA"):
+    """A CA certificate signed by ca=(ca_cert, ca_key): returns (cert, key)."""
+    dir = str(dir)
+    os.makedirs(dir, exist_ok=True)
+    ca_cert, ca_key = ca
+    cert = os.path.join(dir, name + ".pem")
+    key = os.path.join(dir, name + ".key")
+    csr = os.path.join(dir, name + ".csr")
+    cfg = _write(os.path.join(dir, name + ".cnf"),
+                 "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = %s\n" % cn)
+    ext = _write(os.path.join(dir, name + ".ext"), (
+        "basicConstraints = critical,CA:TRUE,pathlen:0\n"
+        "keyUsage = critical,keyCertSign,cRLSign\n"
+        "subjectKeyIdentifier = hash\nauthorityKeyIdentifier = keyid,issuer\n"))
+    _openssl("req", "-new", *_newkey_args("rsa"), "-nodes", "-config", cfg,
+             "-keyout", key, "-out", csr)
+    _openssl("x509", "-req", "-in", csr, "-CA", ca_cert, "-CAkey", ca_key,
+             "-set_serial", "0x" + secrets.token_hex(16), "-days", "3650", "-sha256",
+             "-extfile", ext, "-out", cert)
+    os.chmod(key, 0o600)
+    return cert, key
+
+
+def make_expired_server_cert(dir, ca, names=("127.0.0.1", "localhost"), name="expired"):
+    """A server certificate of ca that expired in 2020 (openssl ca, which
+    takes explicit dates): returns (cert, key)."""
+    dir = str(dir)
+    os.makedirs(dir, exist_ok=True)
+    ca_cert, ca_key = ca
+    cert = os.path.join(dir, name + ".pem")
+    key = os.path.join(dir, name + ".key")
+    csr = os.path.join(dir, name + ".csr")
+    db = os.path.join(dir, name + ".db")
+    _write(db, "")
+    cfg = _write(os.path.join(dir, name + ".cnf"), (
+        "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = %s\n"
+        "[ca]\ndefault_ca = test\n"
+        "[test]\ndatabase = %s\nnew_certs_dir = %s\nserial = %s\n"
+        "default_md = sha256\npolicy = any\nunique_subject = no\ncopy_extensions = none\n"
+        "[any]\ncommonName = supplied\n"
+        "[ext]\nbasicConstraints = critical,CA:FALSE\n"
+        "keyUsage = critical,digitalSignature,keyEncipherment\n"
+        "extendedKeyUsage = serverAuth\nsubjectAltName = %s\n")
+        % (names[0], db, dir, os.path.join(dir, name + ".serial"), san_entries(names)))
+    _write(os.path.join(dir, name + ".serial"), secrets.token_hex(8) + "\n")
+    _openssl("req", "-new", *_newkey_args("rsa"), "-nodes", "-config", cfg,
+             "-keyout", key, "-out", csr)
+    _openssl("ca", "-batch", "-config", cfg, "-cert", ca_cert, "-keyfile", ca_key,
+             "-startdate", "20200101000000Z", "-enddate", "20200201000000Z",
+             "-extensions", "ext", "-notext", "-in", csr, "-out", cert)
     os.chmod(key, 0o600)
     return cert, key
