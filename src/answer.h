@@ -54,9 +54,10 @@ int answer_secrets(struct http_response *resp, const char *path,
 /*
  * Merge the secrets of one path into everything fetched so far: a later
  * path wins over an earlier one for the same name (as `infisical run` with
- * several --path). Each entry keeps its source.
+ * several --path). Each entry keeps its source. one may be emptied (the
+ * first path is moved, not copied); free it as usual.
  */
-void answer_merge_path(struct kvset *all, const struct kvset *one);
+void answer_merge_path(struct kvset *all, struct kvset *one);
 
 /*
  * Whether value (len bytes) still holds a secret reference: "${" then one

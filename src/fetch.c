@@ -175,6 +175,8 @@ static enum api_status fetch_paths(struct lister *l, struct kvset *out)
 		struct kvset one;
 
 		kvset_init(&one);
+		if (i + 1 == cfg->paths.n)
+			http_last_request(l->h);
 		st = fetch_path(l, cfg->paths.v[i], &one);
 		if (st == API_OK)
 			answer_merge_path(out, &one);

@@ -544,6 +544,11 @@ long long http_time_left_ms(const struct http *h)
 	return h->deadline_ms ? h->deadline_ms - http_now_ms() : LLONG_MAX;
 }
 
+void http_last_request(struct http *h)
+{
+	curl_easy_setopt(h->curl, CURLOPT_FORBID_REUSE, 1L);
+}
+
 void http_response_free(struct http_response *resp)
 {
 	wipe_free(resp->body);

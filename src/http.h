@@ -86,6 +86,14 @@ enum http_result http_request(struct http *h, const char *method,
 			      struct http_response *resp, char *errbuf,
 			      size_t errlen);
 
+/*
+ * The next requests are the run's last: their connection is closed as
+ * soon as they are done (CURLOPT_FORBID_REUSE), so that the TLS state is
+ * freed before their answer is parsed (a lower peak of memory). A request
+ * after them still works, on a new connection.
+ */
+void http_last_request(struct http *h);
+
 /* Milliseconds left before the client's deadline (LLONG_MAX: none). */
 long long http_time_left_ms(const struct http *h);
 

@@ -35,7 +35,7 @@ static const char *const system_bundles[] = {
 /* One certificate of a PEM text: where its base64 is, and its subject
  * (DER), the one thing a lookup compares. */
 struct root {
-	const char *b64;		/* in the text, with line breaks */
+	size_t b64;			/* offset in the text (line breaks in) */
 	size_t b64_len;
 	unsigned char *subject;		/* malloc'd DER of the subject Name */
 	long subject_len;
@@ -44,7 +44,7 @@ struct root {
 
 struct trust {
 	const char *path;	/* the bundle file, or NULL */
-	char *text;		/* its content, read once, kept for lookups */
+	char *text;		/* its content while it is being indexed */
 	const char *builtin;	/* the built-in PEM text, or NULL */
 	size_t len;
 	int indexed;
@@ -193,8 +193,8 @@ static long find_subject(const unsigned char *der, long len, long *n)
 
 /* Note a certificate's base64 and its subject, decoding only as much of
  * it as the subject needs (a few hundred bytes, not the whole key). */
-static void add_root(struct trust *t, const char *b64, size_t b64_len,
-		     int aux, size_t *cap)
+static void add_root(struct trust *t, const char *text, const char *b64,
+		     size_t b64_len, int aux, size_t *cap)
 {
 	unsigned char der[2048];
 	long len = 0, at = -1, n = 0;
@@ -220,7 +220,7 @@ static void add_root(struct trust *t, const char *b64, size_t b64_len,
 		free(t->roots);
 		t->roots = more;
 	}
-	t->roots[t->nroots++] = (struct root){ b64, b64_len,
+	t->roots[t->nroots++] = (struct root){ (size_t)(b64 - text), b64_len,
 		(unsigned char *)xmemdup(der + at, (size_t)n), n, aux };
 }
 
@@ -262,24 +262,49 @@ static void build_index(struct trust *t)
 	if (!text && t->path)
 		text = t->text = read_file("the CA bundle", t->path, &t->len);
 	for (at = text; text && next_block(&at, &b64, &b64_len, &aux);)
-		add_root(t, b64, b64_len, aux, &cap);
+		add_root(t, text, b64, b64_len, aux, &cap);
 }
 
 /* -- the lookup method ------------------------------------------------------ */
 
+/* The base64 of root r: in the text while it is there (built in, or a file
+ * being indexed), else read again from the file (the text of a bundle is
+ * not kept: a lookup needs a root or two of it). NULL if it cannot be. */
+static const char *block_of(const struct trust *t, const struct root *r,
+			    char **copy)
+{
+	ssize_t n = -1;
+	int fd;
+
+	*copy = NULL;
+	if (t->builtin || t->text)
+		return (t->builtin ? t->builtin : t->text) + r->b64;
+	fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		*copy = xmalloc(r->b64_len + 1);
+		n = pread(fd, *copy, r->b64_len, (off_t)r->b64);
+		close(fd);
+	}
+	return n == (ssize_t)r->b64_len ? *copy : NULL;
+}
+
 /* Decode root r and add it to the store. Returns 1, or found when it
  * does not decode. */
-static int give(X509_STORE *store, const struct root *r, int found)
+static int give(const struct trust *t, X509_STORE *store,
+		const struct root *r, int found)
 {
 	size_t max = r->b64_len / 4 * 3 + 3;
 	unsigned char *der = xmalloc(max);
 	const unsigned char *p = der;
-	long len = decode(r->b64, r->b64_len, der, max);
+	char *copy;
+	const char *b64 = block_of(t, r, &copy);
+	long len = b64 ? decode(b64, r->b64_len, der, max) : -1;
 	X509 *x = NULL;
 
 	if (len > 0)
 		x = r->aux ? d2i_X509_AUX(NULL, &p, len) :
 			     d2i_X509(NULL, &p, len);
+	free(copy);
 	free(der);
 	if (!x)
 		return found;
@@ -343,11 +368,13 @@ static int by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type,
 
 		if ((size_t)r->subject_len == wlen &&
 		    memcmp(r->subject, want, wlen) == 0)
-			found = give(store, r, found);
+			found = give(t, store, r, found);
 	}
 	for (i = 0; !found && i < t->nroots; i++)
 		if (same_name(&t->roots[i], name))
-			found = give(store, &t->roots[i], found);
+			found = give(t, store, &t->roots[i], found);
+	free(t->text);		/* indexed: lookups read the file again */
+	t->text = NULL;
 	ERR_clear_error();
 	return found && found_in_store(store, name, ret);
 }
