@@ -16,6 +16,7 @@
 #define DEFAULT_API_URL "https://app.infisical.com"
 #define DEFAULT_TIMEOUT 60
 #define DEFAULT_MAX_SECRETS 10000
+#define DEFAULT_STOP_TIMEOUT 10
 
 const char config_usage[] =
 "Usage: infx-exec [OPTION]... [--] COMMAND [ARG]...\n"
@@ -56,6 +57,13 @@ const char config_usage[] =
 "                         retries: fail (default), or run COMMAND without\n"
 "                         secrets, with a warning\n"
 "      --max-secrets N    INFX_MAX_SECRETS: more is an error (default 10000)\n"
+"Watching (instead of exec, infx-exec stays as the command's parent):\n"
+"      --watch[=SECONDS]  INFX_WATCH: poll Infisical every SECONDS (60), and\n"
+"                         restart COMMAND when its secrets change\n"
+"      --on-change=restart|exit  INFX_ON_CHANGE: on a change, restart\n"
+"                         COMMAND (default), or stop it and exit\n"
+"      --stop-timeout SECONDS  INFX_STOP_TIMEOUT: from SIGTERM to SIGKILL\n"
+"                         when stopping COMMAND (default 10)\n"
 "  -v, --verbose          INFX_LOG_LEVEL=debug (error, warn, info, debug;\n"
 "  -q, --quiet            INFX_LOG_LEVEL=error  default warn)\n"
 "      --check            INFX_CHECK=true: print the name and source of each\n"
@@ -210,6 +218,22 @@ static int set_on_unavailable(struct config *cfg, const struct variable *v,
 	return -1;
 }
 
+static int set_on_change(struct config *cfg, const struct variable *v,
+			 const char *value, const char *name)
+{
+	char safe[32];
+
+	(void)v;
+	if (strcasecmp(value, "restart") == 0 ||
+	    strcasecmp(value, "exit") == 0) {
+		cfg->on_change_exit = value[0] == 'e' || value[0] == 'E';
+		return 0;
+	}
+	log_error("%s='%s' must be restart or exit", name,
+		  log_sanitize(safe, sizeof safe, value, strlen(value)));
+	return -1;
+}
+
 static int set_log_level(struct config *cfg, const struct variable *v,
 		 const char *value, const char *name)
 {
@@ -274,6 +298,9 @@ static const struct variable variables[] = {
 	NUMBER("INFX_TIMEOUT", timeout, 1, 86400),
 	SETTING("INFX_ON_UNAVAILABLE", set_on_unavailable, on_unavailable_run),
 	NUMBER("INFX_MAX_SECRETS", max_secrets, 1, 10000000),
+	NUMBER("INFX_WATCH", watch, 1, 86400),
+	SETTING("INFX_ON_CHANGE", set_on_change, on_change_exit),
+	NUMBER("INFX_STOP_TIMEOUT", stop_timeout, 0, 3600),
 	{ "INFX_LOG_LEVEL", set_log_level, 0, 0, 0 },
 	ELSEWHERE(VAR_CLIENT_ID), ELSEWHERE(VAR_CLIENT_SECRET),
 	ELSEWHERE(VAR_TOKEN), ELSEWHERE(VAR_IDENTITY), ELSEWHERE(VAR_JWT),
@@ -410,6 +437,9 @@ static const struct flag flags[] = {
 	{ "on-unavailable", required_argument, 271, "INFX_ON_UNAVAILABLE",
 	  NULL },
 	{ "max-secrets", required_argument, 272, "INFX_MAX_SECRETS", NULL },
+	{ "watch", optional_argument, 273, "INFX_WATCH", "60" },
+	{ "on-change", required_argument, 274, "INFX_ON_CHANGE", NULL },
+	{ "stop-timeout", required_argument, 275, "INFX_STOP_TIMEOUT", NULL },
 	{ "verbose", no_argument, 'v', "INFX_LOG_LEVEL", "debug" },
 	{ "quiet", no_argument, 'q', "INFX_LOG_LEVEL", "error" },
 	{ "help", no_argument, 'h', NULL, NULL },
@@ -598,6 +628,7 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	cfg->imports = cfg->expand = 1;
 	cfg->timeout = DEFAULT_TIMEOUT;
 	cfg->max_secrets = DEFAULT_MAX_SECRETS;
+	cfg->stop_timeout = DEFAULT_STOP_TIMEOUT;
 	if (load_variables(cfg, envp) != 0)
 		return CONFIG_FAILED;
 	warn_unknown(envp);

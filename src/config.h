@@ -34,6 +34,11 @@ struct config {
 	int on_unavailable_run;	/* unreachable/5xx: run without secrets */
 	long max_secrets;	/* more is an error (default 10000) */
 
+	/* Watch mode (watch.h). */
+	long watch;		/* poll every this many seconds; 0: exec */
+	int on_change_exit;	/* a change stops the command and exits */
+	long stop_timeout;	/* seconds from SIGTERM to SIGKILL (10) */
+
 	char **command;		/* argv of the command (points into argv) */
 };
 

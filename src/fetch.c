@@ -21,6 +21,8 @@ struct lister {
 	const char *token;
 	int may_relogin;	/* a refused token is worth one new login */
 	int v3;			/* the server has no v4 route */
+	struct fetch_memo *memo;	/* watch mode, or NULL */
+	size_t unchanged;	/* paths that answered 304 */
 };
 
 /* Append "&name=escaped(value)" to buf (size n, already holding text). */
@@ -132,17 +134,37 @@ static enum api_status refused(const struct lister *l,
 	return API_FAILED;
 }
 
-/* GET one path's list and read it into one (empty on entry). */
-static enum api_status fetch_path(struct lister *l, const char *path,
+/* Watch mode: ask for path i with its last ETag; keep the new one. */
+static void remember_etag(struct lister *l, size_t i,
+			  struct http_response *resp)
+{
+	if (!l->memo || !resp)
+		return;
+	if (resp->status == 304)
+		return;		/* the same ETag stays */
+	wipe_free(l->memo->etags[i]);
+	l->memo->etags[i] = resp->etag;
+	resp->etag = NULL;
+}
+
+/* GET path i's list and read it into one (empty on entry). */
+static enum api_status fetch_path(struct lister *l, size_t i,
 				  struct kvset *one)
 {
+	const char *path = l->cfg->paths.v[i];
 	struct http_response resp;
 	char err[512], where[512];
 	enum api_status st;
 
 	describe_where(l->cfg, path, where, sizeof where);
+	if (l->memo && l->memo->etags[i])
+		http_if_none_match(l->h, l->memo->etags[i]);
 	st = get_list(l, path, &resp, err, sizeof err);
-	if (st == API_OK && resp.status != 200) {
+	if (st == API_OK)
+		remember_etag(l, i, &resp);
+	if (st == API_OK && resp.status == 304) {
+		l->unchanged++;	/* watch mode: nothing new there */
+	} else if (st == API_OK && resp.status != 200) {
 		st = refused(l, &resp, where);
 	} else if (st == API_OK) {
 		if (answer_secrets(&resp, path, one, err, sizeof err) != 0) {
@@ -175,9 +197,9 @@ static enum api_status fetch_paths(struct lister *l, struct kvset *out)
 		struct kvset one;
 
 		kvset_init(&one);
-		if (i + 1 == cfg->paths.n)
+		if (i + 1 == cfg->paths.n && !l->memo)
 			http_last_request(l->h);
-		st = fetch_path(l, cfg->paths.v[i], &one);
+		st = fetch_path(l, i, &one);
 		if (st == API_OK)
 			answer_merge_path(out, &one);
 		kvset_free(&one);
@@ -193,25 +215,55 @@ static enum api_status fetch_paths(struct lister *l, struct kvset *out)
 	return st;
 }
 
+/* Watch mode: 304 from every path is "unchanged"; from only some, every
+ * path again, unconditionally (their data is not kept between polls). */
+static enum api_status fetch_all(struct lister *l, struct kvset *out)
+{
+	enum api_status st = fetch_paths(l, out);
+	size_t i, n = l->cfg->paths.n;
+
+	if (st != API_OK || !l->memo || l->unchanged == 0)
+		return st;
+	if (l->unchanged == n) {
+		l->memo->unchanged = 1;
+		return API_OK;
+	}
+	for (i = 0; i < n; i++) {
+		wipe_free(l->memo->etags[i]);
+		l->memo->etags[i] = NULL;
+	}
+	kvset_free(out);
+	l->unchanged = 0;
+	return fetch_paths(l, out);
+}
+
 /* auth -> list; a refused token gets one fresh login. */
 static enum api_status login_and_list(struct lister *l,
 				      const struct credentials *c,
 				      struct kvset *out)
 {
-	char *token = NULL;
-	enum api_status st = auth_get_token(l->h, l->cfg->api_url, c, &token);
+	char *token = l->memo ? l->memo->token : NULL;
+	enum api_status st = API_OK;
 
+	if (l->memo)
+		l->memo->token = NULL;
+	if (!token)
+		st = auth_get_token(l->h, l->cfg->api_url, c, &token);
 	l->token = token;
 	l->may_relogin = c->method != AUTH_TOKEN;
 	if (st == API_OK)
-		st = fetch_paths(l, out);
+		st = fetch_all(l, out);
 	if (st == API_TOKEN_REJECTED) {
 		wipe_free(token);
 		st = auth_get_token(l->h, l->cfg->api_url, c, &token);
 		l->token = token;
 		l->may_relogin = 0;
 		if (st == API_OK)
-			st = fetch_paths(l, out);
+			st = fetch_all(l, out);
+	}
+	if (l->memo && st == API_OK) {
+		l->memo->token = token;	/* for the next poll */
+		token = NULL;
 	}
 	wipe_free(token);
 	return st;
@@ -232,14 +284,14 @@ static enum api_status fall_back(const struct config *cfg,
 
 enum api_status fetch_secrets(const struct config *cfg,
 			      const struct credentials *c, char **envp,
-			      struct kvset *out)
+			      struct fetch_memo *memo, struct kvset *out)
 {
 	struct http_setup setup = {
 		.envp = envp, .api_url = cfg->api_url,
 		.ca_file = cfg->ca_file, .headers = &c->headers,
 		.deadline_ms = http_now_ms() + cfg->timeout * 1000,
 	};
-	struct lister l = { .cfg = cfg };
+	struct lister l = { .cfg = cfg, .memo = memo };
 	enum api_status st = API_FAILED;
 
 	if (http_global_init() != 0)
@@ -249,5 +301,7 @@ enum api_status fetch_secrets(const struct config *cfg,
 		st = login_and_list(&l, c, out);
 	http_free(l.h);
 	http_global_cleanup();
-	return fall_back(cfg, st);
+	if (memo)
+		memo->retry_after = retry_last_wait();
+	return memo && !memo->start ? st : fall_back(cfg, st);
 }

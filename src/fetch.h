@@ -7,6 +7,19 @@
 #include "kvset.h"
 #include "retry.h"
 
+/* What a watching run keeps from one fetch to the next (watch.h). */
+struct fetch_memo {
+	char *token;	/* in: the access token to use (NULL: log in); out:
+			 * the one that worked (malloc'd: wipe_free it) */
+	char **etags;	/* cfg->paths.n entries, in: If-None-Match of each
+			 * path (an entry may be NULL); out: the answers'
+			 * ETags (malloc'd) */
+	int unchanged;	/* out: every path answered 304 Not Modified, and
+			 * out is empty */
+	long retry_after;	/* out: seconds the server asked to wait, -1 */
+	int start;	/* the first fetch: the opt-in fallback applies */
+};
+
 /*
  * Log in with c (auth.h) and fetch the secrets of cfg's project and
  * environment, for each of cfg->paths in order, on one connection and
@@ -32,6 +45,12 @@
  * start a service with no configuration); more than cfg->max_secrets.
  * Never a partial set: out is empty unless API_OK.
  *
+ * memo, when not NULL (watch mode), brings a token to reuse and the ETags
+ * of the last answers: paths are asked for with If-None-Match, and when
+ * all of them answer 304 nothing is read (memo->unchanged); when only
+ * some do, every path is fetched again whole. It takes back the token and
+ * the new ETags. The opt-in fallback does not apply then.
+ *
  * Returns API_OK; API_UNAVAILABLE (no usable answer within the budget);
  * API_FAILED; API_INTERRUPTED (a stop signal; nothing printed). With
  * cfg->on_unavailable_run (and not --check), API_UNAVAILABLE becomes
@@ -39,6 +58,6 @@
  */
 enum api_status fetch_secrets(const struct config *cfg,
 			      const struct credentials *c, char **envp,
-			      struct kvset *out);
+			      struct fetch_memo *memo, struct kvset *out);
 
 #endif

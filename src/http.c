@@ -34,6 +34,7 @@ struct http {
 	char *proxy;		/* the proxy URL, or NULL (direct) */
 	const char *proxy_var;	/* the variable it came from */
 	struct trust *trust;	/* the CAs that verify the server and proxy */
+	const char *if_none_match;	/* for the next request, or NULL */
 	int gzip;		/* libcurl decodes gzip */
 	int probed;		/* the scheme was checked once (see failure) */
 };
@@ -294,6 +295,14 @@ static struct curl_slist *request_headers(const struct http *h,
 	}
 	for (i = 0; h->headers && i < h->headers->n; i++)
 		list = append(list, h->headers->v[i]);
+	if (h->if_none_match) {
+		size_t n = strlen(h->if_none_match) + sizeof "If-None-Match: ";
+		char *line = xmalloc(n);
+
+		snprintf(line, n, "If-None-Match: %s", h->if_none_match);
+		list = append(list, line);
+		free(line);
+	}
 	return list;
 }
 
@@ -500,6 +509,8 @@ enum http_result http_request(struct http *h, const char *method,
 	char curl_err[CURL_ERROR_SIZE] = "";
 	struct curl_slist *headers = request_headers(h, bearer, !!json_body);
 	struct transfer t = { .h = h };
+
+	h->if_none_match = NULL;	/* one request only */
 	enum http_result ret = HTTP_DONE;
 	CURLcode rc;
 
@@ -542,6 +553,11 @@ enum http_result http_request(struct http *h, const char *method,
 long long http_time_left_ms(const struct http *h)
 {
 	return h->deadline_ms ? h->deadline_ms - http_now_ms() : LLONG_MAX;
+}
+
+void http_if_none_match(struct http *h, const char *etag)
+{
+	h->if_none_match = etag;
 }
 
 void http_last_request(struct http *h)

@@ -87,6 +87,13 @@ enum http_result http_request(struct http *h, const char *method,
 			      size_t errlen);
 
 /*
+ * Send "If-None-Match: etag" with the next request only (etag: a copy is
+ * not made; it must live until then). A 304 answer then comes back as
+ * HTTP_DONE with status 304 and an empty body.
+ */
+void http_if_none_match(struct http *h, const char *etag);
+
+/*
  * The next requests are the run's last: their connection is closed as
  * soon as they are done (CURLOPT_FORBID_REUSE), so that the TLS state is
  * freed before their answer is parsed (a lower peak of memory). A request

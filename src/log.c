@@ -8,11 +8,17 @@
 #include <unistd.h>
 
 static enum log_level current = LOG_WARN;
+static int demoted;
 static const char *program = "infx-exec";
 
 void log_set_program(const char *name)
 {
 	program = name;
+}
+
+void log_set_demoted(int d)
+{
+	demoted = d;
 }
 
 void log_set_level(enum log_level level)
@@ -38,6 +44,10 @@ static void vlog(enum log_level level, const char *kind, const char *fmt,
 	char line[1024];
 	int n, m;
 
+	if (demoted && level == LOG_ERROR) {
+		level = LOG_WARN;
+		kind = "warning: ";
+	}
 	if (level > current)
 		return;
 	n = snprintf(line, sizeof line, "%s: %s", program, kind);

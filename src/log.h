@@ -13,6 +13,10 @@ void log_set_program(const char *name);
 /* Show messages up to level (errors are always shown). */
 void log_set_level(enum log_level level);
 
+/* 1: errors are printed as warnings (a poll of watch mode, which fails
+ * without ending the run). */
+void log_set_demoted(int demoted);
+
 /* "error", "warn", "info" or "debug" -> level; -1 for anything else. */
 int log_parse_level(const char *name);
 

@@ -4,23 +4,21 @@
  *
  *   config -> credentials -> fetch (auth, list) -> environment -> exec
  *
- * main() strings the phases together. Each phase returns GO or the exit
- * status to end with (exitcodes.h); one cleanup path wipes what the run
- * held. src/README.md has the module map and the error conventions.
+ * main() strings the phases together (run.h has those after the
+ * configuration). Each phase returns RUN_GO or the exit status to end with
+ * (exitcodes.h); one cleanup path wipes what the run held. src/README.md
+ * has the module map and the error conventions.
  */
 #include "answer.h"
-#include "check.h"
 #include "config.h"
 #include "credentials.h"
-#include "environment.h"
-#include "exec.h"
 #include "exitcodes.h"
-#include "fetch.h"
-#include "kvset.h"
 #include "log.h"
 #include "process.h"
+#include "run.h"
 #include "signals.h"
 #include "user.h"
+#include "watch.h"
 
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
@@ -33,33 +31,12 @@
 #define INFX_VERSION "dev"
 #endif
 
-/* A phase's result when the run goes on to the next phase. */
-#define GO (-1)
-
 extern char **environ;
-
-/* Everything a run holds; run_free wipes and frees it all. */
-struct run {
-	struct config cfg;
-	struct credentials creds;
-	struct run_as user;
-	struct kvset secrets;	/* fetched */
-	struct kvset applied;	/* name -> source, for --check */
-	char **envp;		/* the command's environment */
-};
 
 static void print_version(void)
 {
 	printf("infx-exec %s\n%s cJSON/%s\n", INFX_VERSION, curl_version(),
 	       cJSON_Version());
-}
-
-/* A stop signal before the command ran: one line, and 128+N. */
-static int stopped(int sig)
-{
-	log_error("stopped by %s before starting the command",
-		  signals_name(sig));
-	return EXIT_SIGNAL_BASE + sig;
 }
 
 /* 1. Flags and variables, the machine identity, the target user. */
@@ -84,80 +61,13 @@ static int configure(struct run *r, int argc, char **argv)
 	if (r->cfg.user && (user_resolve(r->cfg.user, &r->user) != 0 ||
 			    user_can_switch(&r->user, r->cfg.user) != 0))
 		return EXIT_SHIM_FAILED;
-	return GO;
-}
-
-/* 2, 3. Machine identity -> access token -> secrets. The credentials are
- * wiped as soon as they have served. */
-static int fetch(struct run *r)
-{
-	enum api_status st = fetch_secrets(&r->cfg, &r->creds, environ,
-					   &r->secrets);
-
-	credentials_free(&r->creds);
-	if (st == API_INTERRUPTED)
-		return stopped(signals_caught());
-	return st == API_OK ? GO : EXIT_SHIM_FAILED;
-}
-
-/* 4. Inherited variables, minus credentials, plus secrets, by the rules. */
-static int build_environment(struct run *r)
-{
-	const struct config *cfg = &r->cfg;
-	struct env_rules rules = {
-		.preserve_all = cfg->preserve_all, .preserve = &cfg->preserve,
-		.require = &cfg->require, .allow = &cfg->allow,
-		.references = !cfg->expand ? REFS_IGNORE :
-			      cfg->strict ? REFS_REFUSE : REFS_WARN,
-		.home = cfg->user ? r->user.home : NULL,
-		.command = cfg->command,
-	};
-
-	r->envp = environment_build(environ, &r->secrets, &rules,
-				    cfg->check ? &r->applied : NULL);
-	if (!r->envp)
-		return EXIT_SHIM_FAILED;
-	if (cfg->check)
-		return check_print(&r->applied) == 0 ? 0 : EXIT_SHIM_FAILED;
-	return GO;
-}
-
-/* 5. Become the command: as the user asked, with the signal state that
- * infx-exec inherited. Returns only on failure. */
-static int become_command(struct run *r)
-{
-	const struct config *cfg = &r->cfg;
-	char name[128];
-	int sig;
-
-	if (cfg->user && user_switch(&r->user) != 0)
-		return EXIT_SHIM_FAILED;
-	log_info("%zu secrets from project '%s', environment '%s', %zu "
-		 "path%s; running %s", r->secrets.count, cfg->project_id,
-		 cfg->environment, cfg->paths.n, cfg->paths.n == 1 ? "" : "s",
-		 log_sanitize(name, sizeof name, cfg->command[0],
-			      strlen(cfg->command[0])));
-	kvset_free(&r->secrets);
-	sig = signals_release();
-	if (sig)
-		return stopped(sig);
-	return exec_command(cfg->command, r->envp);
-}
-
-static void run_free(struct run *r)
-{
-	config_free(&r->cfg);
-	credentials_free(&r->creds);
-	user_free(&r->user);
-	kvset_free(&r->secrets);
-	kvset_free(&r->applied);
-	environment_free(r->envp);
+	return RUN_GO;
 }
 
 int main(int argc, char **argv)
 {
 	struct run r;
-	int rc = GO;
+	int rc = RUN_GO;
 
 	memset(&r, 0, sizeof r);
 	process_init();
@@ -166,14 +76,22 @@ int main(int argc, char **argv)
 		log_error("unable to install signal handlers");
 		rc = EXIT_SHIM_FAILED;
 	}
-	if (rc == GO)
+	/* 1. config: flags and variables, credentials, the target user. */
+	if (rc == RUN_GO)
 		rc = configure(&r, argc, argv);
-	if (rc == GO)
-		rc = fetch(&r);
-	if (rc == GO)
-		rc = build_environment(&r);
-	if (rc == GO)
-		rc = become_command(&r);
+	/* Watch mode: stay as the parent, each start of the command a child
+	 * that goes through the phases below. */
+	if (rc == RUN_GO && r.cfg.watch && !r.cfg.check)
+		rc = watch_run(&r);
+	/* 2, 3. auth and fetch: machine identity -> token -> secrets. */
+	if (rc == RUN_GO)
+		rc = run_fetch(&r, NULL);
+	/* 4. environment: inherited, minus credentials, plus secrets. */
+	if (rc == RUN_GO)
+		rc = run_environment(&r);
+	/* 5. exec: the command replaces this process. */
+	if (rc == RUN_GO)
+		rc = run_exec(&r);
 	run_free(&r);
 	return rc;
 }

@@ -36,12 +36,25 @@ static long jitter_ms(void)
 	return backoff_ms(2) % 1000;
 }
 
+static long last_wait = -1;	/* the last Retry-After, seconds */
+static int quiet;
+
+long retry_last_wait(void)
+{
+	return last_wait;
+}
+
+void retry_set_quiet(int q)
+{
+	quiet = q;
+}
+
 /* The first wait of a run gets one warning line (at the default level). */
 static void announce_wait(const char *url, const char *err, long long left)
 {
 	static int announced;
 
-	if (announced++)
+	if (quiet || announced++)
 		return;
 	log_warn("no usable answer from %.*s yet (%s); trying again for up to "
 		 "%lld s (INFX_TIMEOUT)", (int)strcspn(url, "?"), url, err,
@@ -86,6 +99,7 @@ enum api_status retry_request(struct http *h, const char *method,
 				return API_UNAVAILABLE;
 			}
 			answer_describe_error(resp, err, errlen);
+			last_wait = resp->retry_after;
 			/* Seconds to ms without overflow: anything beyond a
 			 * day is "longer than any budget". */
 			wait = resp->retry_after < 0 ? backoff_ms(attempt) :

@@ -41,4 +41,12 @@ enum api_status retry_request(struct http *h, const char *method,
 			    struct http_response *resp, char *err,
 			    size_t errlen);
 
+/* Seconds the last answer of a run's retries asked to wait (Retry-After),
+ * or -1: for a watching run, which waits before its next poll. */
+long retry_last_wait(void);
+
+/* 1: no warning when retrying starts (a watching run's polls, which
+ * say once that they failed). */
+void retry_set_quiet(int quiet);
+
 #endif
