@@ -20,6 +20,9 @@ sys.path.insert(0, str(TESTS))
 
 from infisical_server import InfisicalServer  # noqa: E402
 import certs  # noqa: E402
+# The container engine's fixtures (podman, its images, the Docker API).
+from engine import (busybox_image, docker_api, podman,  # noqa: E402,F401
+                    python_image, shim_image)
 
 PROJECT = "6b9840a0-8e69-42a9-879e-c8f739eadf8a"
 MEMBER = {"id": "0b4f5e3c-member-client-id",

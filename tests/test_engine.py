@@ -14,8 +14,7 @@ import time
 import pytest
 
 from conftest import DEV_ROOT, MEMBER, PROJECT, child_env
-from engine import (LABEL, STOP_GRACE, busybox_image, podman,  # noqa: F401
-                    shim_image)
+from engine import LABEL, STOP_GRACE
 
 LOGIN = "/api/v1/auth/universal-auth/login"
 CREDENTIAL_NAMES = (b"INFISICAL_UNIVERSAL_AUTH_CLIENT_ID",

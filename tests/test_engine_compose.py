@@ -10,6 +10,7 @@ server as infisical-backend) and one for infx-exec.yml, written with the
 constructs of compose-overrides/ that v1 reads (anchors, <<: merges,
 secrets:, *_FILE, blanked variables, init: true). `up`, then `down`.
 """
+import json
 import os
 import re
 import shutil
@@ -19,10 +20,9 @@ import pytest
 import yaml
 
 from conftest import MEMBER, PROJECT
-from engine import (SESSION, STATIC_SHIM, TESTS, busybox_image,  # noqa: F401
-                    docker_api, podman, python_image)
+from container_files import OVERRIDES
+from engine import SESSION, STATIC_SHIM, TESTS
 
-ROOT = TESTS.parent
 STACK = TESTS / "data" / "engine-stack"
 ORDER = ["docker-compose.yml", "infisical.yml", "infx-exec.yml"]
 PROJECT_NAME = "infx" + re.sub(r"[^a-z0-9]", "", SESSION.lower())
@@ -87,7 +87,7 @@ def stack(podman, docker_api, busybox_image, python_image, tmp_path_factory):
     for f in ORDER:
         shutil.copy(STACK / f, d / f)
     shutil.copy(TESTS / "infisical_server.py", d / "infisical_server.py")
-    (d / "layout.json").write_text(__import__("json").dumps(layout_data()))
+    (d / "layout.json").write_text(json.dumps(layout_data()))
     (d / "bin").mkdir()
     shutil.copy(STATIC_SHIM, d / "bin" / "infx-exec")
     creds = d / "secrets" / "infisical" / "app"
@@ -127,7 +127,7 @@ def test_the_stand_in_uses_the_real_anchor():
         return m.group(0)
     ours = block(STACK / "infx-exec.yml")
     for name in ("infx-exec.yml", "infx-exec.supabase.yml"):
-        assert block(ROOT / "compose-overrides" / name) == ours, name
+        assert block(OVERRIDES / name) == ours, name
 
 
 def test_the_stand_in_reads_as_v1_reads_it(stack):
