@@ -189,3 +189,24 @@ def as_bytes(d):
 
 
 ENV0 = ["--", "/usr/bin/env", "-0"]
+
+
+# make container-check: the slow builds of Dockerfile.shim
+# (tests/test_dockerfile_build.py) run only with --container-check; without
+# it they are deselected (make check), and pytest reports how many.
+def pytest_addoption(parser):
+    parser.addoption("--container-check", action="store_true",
+                     help="build Dockerfile.shim with podman (make container-check)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "container_check: make container-check only")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--container-check"):
+        return
+    slow = [i for i in items if i.get_closest_marker("container_check")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in slow]
