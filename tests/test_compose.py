@@ -350,12 +350,12 @@ def compose_config(compose_bin, project, files, env, cwd=None):
     return r.stdout, yaml.safe_load(r.stdout)
 
 
-def documented_order():
-    """The -f files of the command after <!-- compose-order --> in
-    docs/containers.md."""
+def documented_order(marker="compose-order"):
+    """The -f files of the command after <!-- compose-order --> (or another
+    marker) in docs/containers.md."""
     text = CONTAINERS_MD.read_text()
-    m = re.search(r"<!-- compose-order -->\s*```sh\n(.*?)```", text, re.S)
-    assert m, "docs/containers.md: no compose-order block"
+    m = re.search(rf"<!-- {marker} -->\s*```sh\n(.*?)```", text, re.S)
+    assert m, f"docs/containers.md: no {marker} block"
     words = shlex.split(m.group(1).replace("\\\n", " "))
     return [words[i + 1] for i, w in enumerate(words) if w == "-f"]
 
@@ -396,6 +396,21 @@ def test_the_documented_order():
                     "infx-exec.supabase.yml"]
     for f in ours:
         assert (OVERRIDES / f).is_file()
+
+
+def test_the_documented_public_order():
+    """start_services.py --environment public passes the stack's public
+    file to its own `up` and the public Supabase file to Supabase's; merged
+    into one command, both come after docker-compose.yml. (They use !reset,
+    which v1 cannot read: not run through docker-compose config.)"""
+    need_reference()
+    order = documented_order("compose-order-public")
+    assert order[:3] == ["docker-compose.yml", "docker-compose.override.public.yml",
+                         "docker-compose.override.public.supabase.yml"]
+    for f in order[:3]:
+        assert (STACK / f).is_file(), f
+    ours = [Path(f).name for f in order if f.startswith("compose-overrides/")]
+    assert ours == ["infisical.yml", "infx-exec.yml", "infx-exec.supabase.yml"]
 
 
 @pytest.mark.parametrize("name", OUR_FILES)
@@ -510,6 +525,79 @@ def test_merged_shim_mount_and_secret_files_resolve_in_the_project(merged, proje
                 assert src == str(project / "bin" / "infx-exec"), (name, src)
     for name, secret in model["secrets"].items():
         assert secret["file"].startswith(str(project / "secrets") + "/"), (name, secret)
+
+
+def test_no_health_check_logs_in(merged):
+    """A health check runs every interval, outside the entrypoint: through
+    the shim it would log in (a new token) each time."""
+    _, model = merged
+    for name, svc in model["services"].items():
+        test = as_list((svc.get("healthcheck") or {}).get("test"))
+        assert not any(w.endswith("infx-exec") for w in test), name
+
+
+SHELLS = {"sh", "bash", "ash", "dash"}
+
+
+def test_services_run_by_a_shell_have_an_init(merged):
+    """A shell as PID 1 ignores SIGTERM: where the shim execs a shell, the
+    service has init: true (docs/containers.md)."""
+    _, model = merged
+    flagged = set()
+    for name, svc in model["services"].items():
+        entrypoint = as_list(svc.get("entrypoint"))
+        if entrypoint[:2] != [SHIM, "--"]:
+            continue
+        argv = entrypoint[2:] + as_list(svc.get("command"))
+        if argv and Path(argv[0]).name in SHELLS:
+            flagged.add(name)
+            assert svc.get("init") is True, name
+    assert {"flowise", "minio", "kong", "analytics", "open-webui"} <= flagged
+
+
+def owner_table():
+    """{app: (starts-as uid, file owner uid)} from the table after
+    <!-- credential-owners --> in docs/containers.md."""
+    text = CONTAINERS_MD.read_text()
+    start = text.index("<!-- credential-owners -->\n") + len("<!-- credential-owners -->\n")
+    rows = text[start:].split("\n\n")[0].splitlines()[2:]
+    table = {}
+    for row in rows:
+        cells = [c.strip() for c in row.split("|")[1:-1]]
+        app = cells[0].strip("`")
+        uid = re.search(r"\b(\d+)\b", cells[1])
+        owner = re.search(r"\b(\d+)\b", cells[2].replace("*", ""))
+        assert uid and owner, row
+        table[app] = (int(uid.group(1)), int(owner.group(1)))
+    return table
+
+
+def test_credential_owners_cover_every_identity():
+    """Every identity folder the overrides mount has a row: files owned by
+    the uid the container starts as; the commands below the table give
+    the same owners."""
+    table = owner_table()
+    apps = set()
+    for name in OUR_FILES:
+        for secret in (load(OVERRIDES / name).get("secrets") or {}).values():
+            m = re.match(r"\./secrets/(infisical/([^/]+)|(infisical-server))/", secret["file"])
+            apps.add(m.group(2) or m.group(3))
+    assert set(table) == apps
+    for app, (uid, owner) in table.items():
+        assert owner == uid, app
+    stack = load(STACK / "docker-compose.yml")["services"] if STACK.is_dir() else {}
+    assert table["clickhouse"][0] == int(stack.get("clickhouse", {}).get("user", "101").split(":")[0])
+    # searxng: root without DAC_OVERRIDE reads only what it owns
+    if "searxng" in stack:
+        assert stack["searxng"]["cap_drop"] == ["ALL"]
+        assert "DAC_OVERRIDE" not in stack["searxng"].get("cap_add", [])
+        assert table["searxng"] == (0, 0)
+    text = CONTAINERS_MD.read_text()
+    block = re.search(r"<!-- credential-owners-commands -->\s*```sh\n(.*?)```", text, re.S).group(1)
+    pairs = dict(p.split(":") for p in re.findall(r"[\w-]+:\d+", block.split("; do")[0]))
+    assert {a: int(u) for a, u in pairs.items()} == \
+        {a: owner for a, (_, owner) in table.items() if a != "infisical-server"}
+    assert f"chown {table['infisical-server'][1]} secrets/infisical-server/" in block
 
 
 def test_wrapped_commands_are_kept(merged):
