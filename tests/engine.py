@@ -288,6 +288,21 @@ def _image_created(engine, tag):
     return int(p.stdout) if p.returncode == 0 else None
 
 
+def remove_tree(root):
+    """rm -rf a debootstrap root safely: debootstrap mounts /proc and /sys
+    (and may bind /dev) inside it, and leaves them mounted when it fails.
+    Unmount everything below root first; --one-file-system never crosses
+    into a mount that is left."""
+    root = os.path.realpath(root)
+    with open("/proc/self/mounts") as f:
+        points = [line.split()[1].encode().decode("unicode_escape")
+                  for line in f]
+    for point in sorted((p for p in points if p.startswith(root + "/")),
+                        key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], check=False)
+    subprocess.run(["rm", "-rf", "--one-file-system", root], check=False)
+
+
 def debian_base(engine, cache_dir):
     """A minimal Debian bookworm image (what debian:bookworm-slim is),
     made by debootstrap from the archive this machine's apt uses and
@@ -303,7 +318,6 @@ def debian_base(engine, cache_dir):
         if created and time.time() - created < BASE_MAX_AGE:
             return DEBIAN_BASE
         root = Path(cache_dir) / f"debootstrap.{SESSION}"
-        shutil.rmtree(root, ignore_errors=True)
         try:
             mirror = apt_sources("--mirror").strip()
             p = subprocess.run(["debootstrap", "--variant=minbase", "bookworm",
@@ -324,5 +338,5 @@ def debian_base(engine, cache_dir):
                    DEBIAN_BASE, timeout=600)
             tar_path.unlink()
         finally:
-            shutil.rmtree(root, ignore_errors=True)
+            remove_tree(root)
     return DEBIAN_BASE

@@ -107,6 +107,11 @@ def stack(podman, docker_api, busybox_image, python_image, tmp_path_factory):
         yield s
     finally:
         s.compose("down", "--timeout", "30", check=False)
+        containers, networks = s.leftovers()
+        for c in containers:
+            podman("rm", "-f", c.decode(), check=False)
+        for n in networks:
+            podman("network", "rm", "-f", n, check=False)
 
 
 def app_environment(stack):
