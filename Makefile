@@ -4,6 +4,10 @@
 #                   against the bundled local Infisical server
 #   make check      install what is missing, build both binaries, run the
 #                   unit tests and the integration suite against both
+#                   (with the container engine cases, tests/test_engine*.py)
+#   make container-check  build every target of Dockerfile.shim with podman
+#                   and run the images (slow: OpenSSL from source the first
+#                   time; run by .ci/run)
 #   make            the release binary: static, musl, build/infx-exec
 #   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
 #   make bench      the benchmarks, written to docs/benchmarks.md
@@ -60,7 +64,7 @@ DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 
 .DELETE_ON_ERROR:
 .PHONY: all static dev check lint unit integration demo install uninstall clean \
-	deps packages fuzz valgrind bench
+	deps packages fuzz valgrind bench container-check
 
 all: static
 static: build/infx-exec build/infx-import
@@ -162,6 +166,12 @@ check:
 	scripts/install-deps.sh all
 	$(MAKE) lint unit integration valgrind fuzz FUZZ_SECONDS=15
 	bench/run.sh --smoke
+
+# Dockerfile.shim built with podman, each target, and each image run
+# (tests/test_dockerfile_build.py; deselected in make check).
+container-check:
+	scripts/install-deps.sh all
+	$(PYTHON) -m pytest -q --container-check tests/test_dockerfile_build.py
 
 # Benchmarks (docs/benchmarks.md): start-up against curl, a shell script
 # and the Node SDK, size, memory, instructions, many starts at once.

@@ -38,57 +38,10 @@ apt_opts=(-o "Dir::Etc::SourceList=$srclist" -o Dir::Etc::SourceParts=/dev/null
           -o "Dir::State::Lists=$lists" -o "Dir::Cache=$cache/apt-cache"
           -o APT::Sandbox::User=root -o Acquire::Retries=1 -q)
 
-# Write deb-src stanzas for Debian's own archive, derived from the machine's
-# apt sources (deb822 *.sources and one-line *.list), so that no mirror is
-# named here. Kept: suites named after this release's codename, signed by
-# Debian's archive keyring (or by the system trust store, old-style entries).
+# deb-src stanzas for Debian's own archive, derived from the machine's apt
+# sources (scripts/apt-sources.sh), so that no mirror is named here.
 derive_sources() {
-    local codename files=() f
-    # shellcheck source=/dev/null
-    codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
-    [ -n "$codename" ] || die "no VERSION_CODENAME in /etc/os-release"
-    for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list \
-             /etc/apt/sources.list.d/*.sources; do
-        [ -f "$f" ] && files+=("$f")
-    done
-    [ ${#files[@]} -gt 0 ] || die "no apt source files found"
-    awk -v codename="$codename" '
-    function emit(uris, suites, comps, signedby,   n, s, i, keep, st) {
-        n = split(suites, s, /[ \t]+/); keep = ""
-        for (i = 1; i <= n; i++)
-            if (s[i] == codename || index(s[i], codename "-") == 1 || index(s[i], codename "/") == 1)
-                keep = keep (keep == "" ? "" : " ") s[i]
-        if (keep == "" || uris == "" || comps == "") return
-        if (signedby != "" && signedby !~ /^\/[^ \t\n]*debian-archive[^ \t\n]*$/) return
-        st = "Types: deb-src\nURIs: " uris "\nSuites: " keep "\nComponents: " comps
-        if (signedby != "") st = st "\nSigned-By: " signedby
-        if (!(st in seen)) { seen[st] = 1; print st "\n" }
-    }
-    function trim(x) { gsub(/^[ \t]+|[ \t]+$/, "", x); return x }
-    function flush() {
-        if (f["types"] ~ /(^|[ \t])deb($|[ \t])/ && tolower(f["enabled"]) != "no")
-            emit(f["uris"], f["suites"], f["components"], f["signed-by"])
-        delete f; key = ""
-    }
-    FNR == 1 { flush(); deb822 = (FILENAME ~ /\.sources$/) }
-    deb822 && /^[ \t]*#/ { next }
-    deb822 && /^[ \t]*$/ { flush(); next }
-    deb822 && /^[ \t]/   { if (key != "") f[key] = f[key] "\n" $0; next }
-    deb822 { i = index($0, ":"); key = tolower(substr($0, 1, i - 1)); f[key] = trim(substr($0, i + 1)); next }
-    {   # one-line format: deb [opt=value ...] uri suite component...
-        sub(/#.*/, ""); if ($1 != "deb") next
-        line = $0; opts = ""
-        if (match(line, /\[[^]]*\]/)) {
-            opts = substr(line, RSTART + 1, RLENGTH - 2)
-            line = substr(line, 1, RSTART - 1) substr(line, RSTART + RLENGTH)
-        }
-        n = split(trim(line), w, /[ \t]+/); comps = ""
-        for (i = 4; i <= n; i++) comps = comps (comps == "" ? "" : " ") w[i]
-        sb = ""; m = split(opts, o, /[ \t]+/)
-        for (i = 1; i <= m; i++) if (o[i] ~ /^signed-by=/) sb = substr(o[i], 11)
-        emit(w[2], w[3], comps, sb)
-    }
-    END { flush() }' "${files[@]}"
+    "$(dirname "$self")/apt-sources.sh" deb-src
 }
 
 # Newest-first source versions of a package, minus those known not to download.

@@ -22,6 +22,9 @@ sys.path.insert(0, str(TESTS))
 
 from infisical_server import InfisicalServer  # noqa: E402
 import certs  # noqa: E402
+# The container engine's fixtures (podman, its images, the Docker API).
+from engine import (busybox_image, docker_api, podman,  # noqa: E402,F401
+                    python_image, shim_image)
 
 PROJECT = "6b9840a0-8e69-42a9-879e-c8f739eadf8a"
 MEMBER = {"id": "0b4f5e3c-member-client-id",
@@ -163,9 +166,6 @@ VALGRIND = ["valgrind", "-q", "--error-exitcode=99", "--leak-check=full",
 timing = pytest.mark.timing
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "timing: bound by time; not run "
-                            "under valgrind")
 
 
 # Tests of the exact environment: valgrind's launcher adds to it.
@@ -317,3 +317,25 @@ def timed(shim, args, env, **kw):
     start = time.monotonic()
     p = run(shim, args, env, **kw)
     return p, time.monotonic() - start
+
+# make container-check: the slow builds of Dockerfile.shim
+# (tests/test_dockerfile_build.py) run only with --container-check; without
+# it they are deselected (make check), and pytest reports how many.
+def pytest_addoption(parser):
+    parser.addoption("--container-check", action="store_true",
+                     help="build Dockerfile.shim with podman (make container-check)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "container_check: make container-check only")
+    config.addinivalue_line("markers", "timing: bound by time; not run "
+                            "under valgrind")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--container-check"):
+        return
+    slow = [i for i in items if i.get_closest_marker("container_check")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [i for i in items if i not in slow]
