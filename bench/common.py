@@ -33,8 +33,12 @@ MISSING_COMMAND = "/nonexistent/bench-command"
 BASE_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/root", "LANG": "C.UTF-8"}
 
 
+_T0 = time.time()
+
+
 def log(msg):
-    sys.stderr.write("bench: %s\n" % msg)
+    """One progress line on stderr, with the seconds since the start."""
+    sys.stderr.write("bench: [%3.0f s] %s\n" % (time.time() - _T0, msg))
     sys.stderr.flush()
 
 

@@ -391,17 +391,20 @@ def bench_memory(args, tmp, pki, helpers):
 
 
 def bench_massif(args, tmp, pki, helpers, n=1000):
-    """The heap at its peak (massif, glibc build) over HTTP and HTTPS with
-    the system store (the store root's /etc/ssl mounted over /etc/ssl)."""
+    """The heap at its peak (massif, glibc build) over HTTP, HTTPS with the
+    bundle file and HTTPS with the system store (the store root's /etc/ssl
+    mounted over /etc/ssl)."""
     shim, inroot = helpers.get("shim_glibc"), helpers.get("inroot")
     if not shim or not which("valgrind"):
         return {"measured": False}
     runs = []
     data_file = write_data(n, tmp)
     with Server(data_file) as s1, Server(data_file, tls=(pki["cert"], pki["key"])) as s2:
-        for key, url, prefix in (("HTTP", s1.url, []),
-                                 ("HTTPS, system store", s2.url,
-                                  [inroot, "--etc-ssl", pki["store_etc_ssl"]] if inroot else None)):
+        for key, url, extra, prefix in (
+                ("HTTP", s1.url, {}, []),
+                ("HTTPS, full bundle", s2.url, {"SSL_CERT_FILE": pki["bundle"]}, []),
+                ("HTTPS, system store", s2.url, {},
+                 [inroot, "--etc-ssl", pki["store_etc_ssl"]] if inroot else None)):
             if prefix is None:
                 runs.append({"name": key, "error": "bench/inroot.c cannot run here"})
                 continue
@@ -410,7 +413,7 @@ def bench_massif(args, tmp, pki, helpers, n=1000):
                                          "--massif-out-file=" + out_file, "--detailed-freq=1",
                                          "--max-snapshots=400", "--threshold=1.0",
                                          shim, "--", MISSING_COMMAND],
-                               env=shim_env(url, INFX_MAX_SECRETS=str(max(2 * n, 10000))),
+                               env=shim_env(url, INFX_MAX_SECRETS=str(max(2 * n, 10000)), **extra),
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
             parsed = parse_massif(out_file) if os.path.exists(out_file) else None
             if p.returncode != 127 or not parsed:
@@ -526,6 +529,9 @@ def whole_run_columns(pki, urls, inroot):
     if inroot:
         cols.append(("HTTPS, system store", urls["HTTPS"], {},
                      [inroot, "--etc-ssl", pki["store_etc_ssl"]], 127))
+        cols.append(("HTTPS, one unrelated root (to the failure)", urls["HTTPS"],
+                     {"INFISICAL_CA_CERT_FILE": pki["other_ca"]},
+                     [inroot, "--etc-ssl", pki["empty_etc_ssl"]], 125))
         cols.append(("HTTPS, built-in roots (to the failure)", urls["HTTPS"], {},
                      [inroot, "--etc-ssl", pki["empty_etc_ssl"]], 125))
     return cols

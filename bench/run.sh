@@ -2,7 +2,7 @@
 # bench/run.sh [--smoke] [--bin PATH] [--runs N] [--out FILE]
 #                        - the benchmarks of docs/benchmarks.md.
 #
-#   bench/run.sh           full run (about 3 minutes): installs what is
+#   bench/run.sh           full run (a few minutes): installs what is
 #                          missing (bench/install.sh), measures
 #                          (bench/measure.py -> bench/out/results.json), then
 #                          renders (bench/render.py + bench/report.md.in ->
