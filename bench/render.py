@@ -93,12 +93,15 @@ FILTERS = {
 
 TAG_RX = re.compile(r"(\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\})", re.S)
 # A line holding only a block tag or a comment vanishes with its newline.
-ALONE_RX = re.compile(r"^[ \t]*(\{%[^\n]*?%\}|\{#.*?#\})[ \t]*(?:\n|\Z)", re.M | re.S)
+ALONE_RX = re.compile(r"^[ \t]*(\{%(?:(?!%\})[^\n])*%\}|\{#(?:(?!#\}).)*#\})[ \t]*(?:\n|\Z)",
+                      re.M | re.S)
 LITERALS = {"none": None, "true": True, "false": False}
 OPS = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b,
        "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
        ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 MISSING = object()
+# Blocks that bind names to a path: the names, then the path.
+BLOCKS = {"for": r"(\w+)(?:\s*,\s*(\w+))?\s+in\s+(\S+)", "with": r"(\w+)\s*=\s*(\S+)"}
 
 
 def lookup(path, scopes):
@@ -210,22 +213,14 @@ def parse(text):
             if kw == "elif":
                 node[1].append((rest, body))
             stack.append(("if", body, node))
-        elif kw == "for":
-            m2 = re.fullmatch(r"(\w+)(?:\s*,\s*(\w+))?\s+in\s+(\S+)", rest)
+        elif kw in BLOCKS:
+            m2 = re.fullmatch(BLOCKS[kw], rest)
             if not m2:
-                raise TemplateError("line %d: cannot read for %r" % (line, rest))
+                raise TemplateError("line %d: cannot read %s %r" % (line, kw, rest))
             body = []
-            node = ("for", [n for n in m2.group(1, 2) if n], m2.group(3), body, line)
+            node = (kw, [n for n in m2.groups()[:-1] if n], m2.groups()[-1], body, line)
             stack[-1][1].append(node)
-            stack.append(("for", body, node))
-        elif kw == "with":
-            m2 = re.fullmatch(r"(\w+)\s*=\s*(\S+)", rest)
-            if not m2:
-                raise TemplateError("line %d: cannot read with %r" % (line, rest))
-            body = []
-            node = ("with", [m2.group(1)], m2.group(2), body, line)
-            stack[-1][1].append(node)
-            stack.append(("with", body, node))
+            stack.append((kw, body, node))
         elif kw in ("endif", "endfor", "endwith"):
             if stack[-1][0] != kw[3:]:
                 raise TemplateError("line %d: unexpected %s" % (line, kw))

@@ -17,6 +17,7 @@
 #   --runs N     timed runs per start-up row (default 60, smoke 5)
 #   --out FILE   where the report goes instead
 #
+# Both modes first run bench/test_render.py (the template language).
 # Rendering alone, e.g. after editing the template:
 #   bench/render.py [bench/out/results.json] [--out FILE]
 # Work files: bench/out/ (git-ignored).
@@ -43,6 +44,12 @@ else
     results=$here/out/results-smoke.json
 fi
 cd "$here/.."
+# The template language first: a broken renderer is a broken harness.
+if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider "$here/test_render.py" >&2
+else
+    echo "bench/run.sh: python3-pytest is not installed: bench/test_render.py skipped" >&2
+fi
 # A results file left by an earlier run must never be rendered as this one.
 rm -f "$results"
 status=0
