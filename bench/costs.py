@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 
 from common import (BENCH, MISSING_COMMAND, OUT, ROOT, BenchError, Server, fetch, log, sh,
                     shim_env, which, write_data)
@@ -80,28 +81,33 @@ def build_helpers(args):
     common = ["-std=c11", "-D_DEFAULT_SOURCE", "-O2", "-g", "-I" + os.path.join(ROOT, "src"),
               "-DINFX_VERSION=\"bench\""]
     driver = os.path.join(BENCH, "parse_driver.c")
-    cc_musl = which("musl-gcc")
-    # As shipped: musl, static, the same libcurl/OpenSSL/cJSON as build/infx-exec.
-    try:
+
+    def musl():
+        """As shipped: musl, static, the same libcurl/OpenSSL/cJSON as build/infx-exec."""
         prefix = open(os.path.join(ROOT, "build", "deps.prefix")).read().strip()
-        if not cc_musl:
+        if not which("musl-gcc"):
             raise BenchError("musl-gcc not installed")
         out = os.path.join(OUT, "parse_driver.musl")
-        sh([cc_musl] + common + ["-ffunction-sections", "-fdata-sections", "-I" + prefix + "/include",
-                                 "-static", "-Wl,--gc-sections", "-Wl,-Map=" + out + ".map",
-                                 "-o", out, driver] + srcs +
+        sh([which("musl-gcc")] + common + [
+            "-ffunction-sections", "-fdata-sections", "-I" + prefix + "/include", "-static",
+            "-Wl,--gc-sections", "-Wl,-Map=" + out + ".map", "-o", out, driver] + srcs +
            ["-L" + prefix + "/lib", "-lcurl", "-lssl", "-lcrypto", "-lcjson"])
-        built["driver_musl"] = out
-    except (OSError, BenchError) as exc:
-        errors["driver_musl"] = str(exc)[-700:]
-    # glibc gcc against Debian's libcjson-dev.
-    try:
+        return out
+
+    def glibc():
+        """glibc gcc against Debian's libcjson-dev."""
         pc = sh(["pkg-config", "--cflags", "--libs", "libcurl", "libcjson"]).split()
         out = os.path.join(OUT, "parse_driver.glibc")
         sh(["gcc"] + common + ["-o", out, driver] + srcs + pc)
-        built["driver_glibc"] = out
-    except (OSError, BenchError) as exc:
-        errors["driver_glibc"] = str(exc)[-700:]
+        return out
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        jobs = {name: pool.submit(f) for name, f in (("driver_musl", musl), ("driver_glibc", glibc))}
+    for name, job in jobs.items():
+        try:
+            built[name] = job.result()
+        except (OSError, BenchError) as exc:
+            errors[name] = str(exc)[-700:]
     # For massif (which cannot see malloc in a static binary): the Makefile's
     # glibc build without sanitizers, against Debian's libcurl and libcjson.
     if not args.smoke:
