@@ -2,7 +2,7 @@
 # The entrypoint many users write instead of infx-exec: sh + curl + jq.
 # Same job, same requests: universal-auth login, list the secrets of one
 # path (imports included, references expanded), export them, exec the
-# command. Used by bench/bench.py as a comparison point only.
+# command. Used by bench/measure.py (startup.py) as a comparison point only.
 #
 #   INFISICAL_API_URL INFISICAL_PROJECT_ID INFISICAL_ENVIRONMENT
 #   INFISICAL_UNIVERSAL_AUTH_CLIENT_ID INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET

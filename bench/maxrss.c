@@ -3,7 +3,7 @@
  *
  *   maxrss COMMAND [ARG]...   ->  stdout: "<ru_maxrss KiB> <exit status>"
  *
- * Built static with musl by bench/bench.py. Why not Python's os.wait4 or
+ * Built static with musl by bench/costs.py. Why not Python's os.wait4 or
  * /usr/bin/time: Linux folds the pre-exec address space of the child into
  * its ru_maxrss (exec_mmap -> setmax_mm_hiwater_rss), so a child forked
  * (or vforked) from a 20 MB Python reports at least 20 MB. Forked from

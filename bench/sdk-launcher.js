@@ -5,7 +5,7 @@
 // INFISICAL_API_URL (the SDK's siteUrl), list the secrets of one path with
 // imports and references expanded, then run the command with them. Node
 // cannot execve(2), so the command is a child and its status is passed on.
-// Used by bench/bench.py as a comparison point only.
+// Used by bench/measure.py (startup.py) as a comparison point only.
 //
 //   node sdk-launcher.js COMMAND [ARG]...
 'use strict';

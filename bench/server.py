@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""The test server (tests/infisical_server.py) in its own process, for bench.py.
+"""The test server (tests/infisical_server.py) in its own process, for
+bench/measure.py.
 
 A separate process keeps the server's threads and the timing loop from
 sharing one GIL. Unlike the server's own CLI it exposes the rate-limit
