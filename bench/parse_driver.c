@@ -1,6 +1,6 @@
 /*
  * parse_driver - the "response -> environment" step of infx-exec, alone,
- * for instruction counts under callgrind (bench/bench.py):
+ * for instruction counts under callgrind (bench/costs.py):
  *
  *   valgrind --tool=callgrind --toggle-collect=bench_step \
  *       parse_driver BODY.json [step|arena]
