@@ -7,6 +7,7 @@
 #include "log.h"
 #include "mem.h"
 #include "retry.h"
+#include "signals.h"
 #include "wbuf.h"
 
 #include <errno.h>
@@ -205,6 +206,21 @@ static enum poll_outcome poll_once(struct run *r, const struct poll_state *p,
 	return changes || start ? POLL_NEW : POLL_SAME;
 }
 
+/* Become the command once the parent says so (it stopped the old one).
+ * The end of the pipe, or a stop signal, ends the poll instead. */
+static int wait_for_go(struct run *r, int go_fd)
+{
+	ssize_t n;
+	char go;
+
+	while ((n = read(go_fd, &go, 1)) < 0 && errno == EINTR &&
+	       !signals_caught())
+		;
+	if (n == 1)
+		return run_exec(r);	/* returns only on failure */
+	return signals_caught() ? run_stopped(signals_caught()) : 0;
+}
+
 _Noreturn void poll_child(struct run *r, const struct poll_state *prev,
 			  int start, int report_fd, int go_fd)
 {
@@ -212,7 +228,6 @@ _Noreturn void poll_child(struct run *r, const struct poll_state *prev,
 	struct wbuf b = { 0 };
 	enum poll_outcome out;
 	size_t i;
-	char go;
 	int status;
 
 	log_set_demoted(!start);	/* a later poll only warns */
@@ -231,10 +246,10 @@ _Noreturn void poll_child(struct run *r, const struct poll_state *prev,
 	for (i = 0; i < prev->npaths; i++)
 		free(memo.etags[i]);
 	free(memo.etags);
-	if (out == POLL_NEW && read(go_fd, &go, 1) == 1)
-		status = run_exec(r);	/* returns only on failure */
-	else if (out != POLL_FAIL || !start)
-		status = 0;
+	if (out == POLL_NEW)
+		status = wait_for_go(r, go_fd);
+	else if (!start)
+		status = 0;	/* a later poll's failure ends nothing */
 	run_free(r);
 	_exit(status);
 }
