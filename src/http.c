@@ -452,9 +452,10 @@ static enum http_result failure(struct http *h, const struct transfer *t,
 			 HTTP_MAX_HEADERS / 1024);
 	} else if (t->refused == ENCODING) {
 		snprintf(errbuf, errlen, "the answer came with Content-Encoding"
-			 " '%s', which infx-exec cannot decode (it accepts gzip "
-			 "and identity): a proxy between infx-exec and Infisical"
-			 " may have changed it", t->encoding);
+			 " '%s', which infx-exec cannot decode (it accepts %s): "
+			 "a proxy between infx-exec and Infisical may have "
+			 "changed it", t->encoding, h->gzip ? "gzip and identity"
+			 : "identity only: this libcurl has no zlib");
 	} else if (proxy_refused(h, connect_code(h), errbuf, errlen)) {
 		;
 	} else if (is_tls_error(rc)) {
