@@ -529,7 +529,7 @@ def parse_map(path):
     return items
 
 
-ORIGINS = ["OpenSSL libcrypto", "OpenSSL libssl", "libcurl", "cJSON", "musl libc",
+ORIGINS = ["OpenSSL libcrypto", "OpenSSL libssl", "libcurl", "c-ares", "zlib", "cJSON", "musl libc",
            "infx-exec (src/*.o)", "embedded CA bundle (infx_ca_bundle)", "libgcc / crt",
            "linker padding, other"]
 
@@ -544,6 +544,10 @@ def origin_of(path):
         return "libcurl"
     if "libcjson.a" in p:
         return "cJSON"
+    if "libcares.a" in p:
+        return "c-ares"
+    if "libz.a" in p:
+        return "zlib"
     if "ca_bundle.o" in p:
         return "embedded CA bundle (infx_ca_bundle)"
     if "x86_64-linux-musl" in p or "/musl/" in p:
@@ -620,8 +624,23 @@ def own_link(out_bin, map_file, jobs):
     return cmd
 
 
+# The static binaries of each platform (make, make ARCH=arm64), for the size
+# table; one not built is left out.
+PLATFORM_BINARIES = [("linux/amd64", "build/infx-exec"), ("linux/arm64", "build/arm64/infx-exec")]
+
+
+def platform_sizes():
+    rows = []
+    for platform, rel in PLATFORM_BINARIES:
+        path = os.path.join(ROOT, rel)
+        if os.path.exists(path):
+            desc = sh(["file", "-b", path]).strip() if which("file") else ""
+            rows.append((platform, rel, os.path.getsize(path), desc))
+    return rows
+
+
 def bench_size(args, tmp):
-    res = {"binary": args.bin, "bytes": os.path.getsize(args.bin)}
+    res = {"binary": args.bin, "bytes": os.path.getsize(args.bin), "platforms": platform_sizes()}
     res["size"] = sh(["size", args.bin]).strip()
     f = sh(["size", args.bin]).splitlines()[1].split()
     res["text"], res["data"], res["bss"] = int(f[0]), int(f[1]), int(f[2])
@@ -731,7 +750,7 @@ def build_helpers(args):
         sh([cc_musl] + common + ["-ffunction-sections", "-fdata-sections", "-I" + prefix + "/include",
                                  "-static", "-Wl,--gc-sections", "-Wl,-Map=" + out + ".map",
                                  "-o", out, driver] + srcs +
-           ["-L" + prefix + "/lib", "-lcurl", "-lssl", "-lcrypto", "-lcjson"])
+           ["-L" + prefix + "/lib", "-lcurl", "-lcares", "-lssl", "-lcrypto", "-lz", "-lcjson"])
         built["driver_musl"] = out
     except (OSError, BenchError) as exc:
         errors["driver_musl"] = str(exc)[-700:]
@@ -747,12 +766,13 @@ def build_helpers(args):
     # glibc, no sanitizers, against Debian's libcurl and libcjson.
     if not args.smoke:
         try:
-            gen = os.path.join(OUT, "ca_bundle.c")
-            with open(gen, "w") as fh:
-                fh.write(sh([os.path.join(ROOT, "scripts", "embed-ca.sh"), SYSTEM_BUNDLE]))
+            # The built-in roots and main.c's build_info.h, as make has them.
+            sh(["make", "-s", "build/gen/ca_bundle.c", "build/plain/build_info.h"], cwd=ROOT)
+            gen = os.path.join(ROOT, "build", "gen", "ca_bundle.c")
             pc = sh(["pkg-config", "--cflags", "--libs", "libcurl", "libcjson"]).split()
             out = os.path.join(OUT, "infx-exec.glibc")
-            sh(["gcc"] + common + ["-o", out, os.path.join(ROOT, "src", "main.c"), gen] + srcs + pc)
+            sh(["gcc"] + common + ["-I" + os.path.join(ROOT, "build", "plain"), "-o", out,
+                                   os.path.join(ROOT, "src", "main.c"), gen] + srcs + pc)
             built["shim_glibc"] = out
         except (OSError, BenchError) as exc:
             errors["shim_glibc"] = str(exc)[-700:]
@@ -1521,6 +1541,9 @@ def build_report(args, info, lat, size, mem, whole, herd, elapsed, helper_errors
     w("## Size\n")
     w("`%s`: %s bytes (%s), %s.\n" % (args.bin_name, fmt_int(size["bytes"]),
                                       fmt_bytes(size["bytes"]), size.get("file", "")))
+    if size.get("platforms"):
+        w(table(["platform", "binary", "bytes", "`file`"], align=["l", "l", "r", "l"], rows=
+                [(p, "`%s`" % rel, fmt_int(b), d) for p, rel, b, d in size["platforms"]]) + "\n")
     w("```\n$ size %s\n%s\n```\n" % (args.bin_name, size["size"].replace(args.bin, args.bin_name)))
     if "relink_error" in size:
         w("Symbol map not made: %s\n" % size["relink_error"])
