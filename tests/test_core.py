@@ -11,7 +11,7 @@ import certs
 from conftest import (BASE_PATH, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
                       OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
                       as_bytes, base_env, child_env, exact_env, free_port,
-                      run)
+                      run, shim_command)
 
 
 def secret_requests(server):
@@ -465,7 +465,7 @@ def test_https_host_name_mismatch(shim, data, pki, tmp_path):
 # -- the command: exec, exit codes, signals, argv --------------------------
 
 def test_command_replaces_the_shim(shim, server):
-    p = subprocess.Popen([shim, "--", "sh", "-c", "echo $$"],
+    p = subprocess.Popen(shim_command(shim, ["--", "sh", "-c", "echo $$"]),
                          env=base_env(server), stdout=subprocess.PIPE)
     out, _ = p.communicate(timeout=30)
     assert int(out) == p.pid
@@ -484,9 +484,9 @@ def test_death_by_signal_is_the_commands(shim, server):
 
 def test_signal_reaches_the_command(shim, server):
     p = subprocess.Popen(
-        [shim, "--", "sh", "-c",
-         "trap 'echo got-usr1; exit 7' USR1; echo ready; "
-         "while :; do sleep 0.05; done"],
+        shim_command(shim, ["--", "sh", "-c",
+                            "trap 'echo got-usr1; exit 7' USR1; echo ready; "
+                            "while :; do sleep 0.05; done"]),
         env=base_env(server), stdout=subprocess.PIPE)
     assert p.stdout.readline() == b"ready\n"
     p.send_signal(signal.SIGUSR1)

@@ -12,7 +12,8 @@ import time
 import pytest
 
 from conftest import (DEV_ROOT, ENV0, MEMBER, InfisicalServer, Origin,
-                      base_env, child_env, free_port, run)
+                      base_env, child_env, free_port, native_only, run,
+                      shim_command)
 
 LOGIN = "/api/v1/auth/universal-auth/login"
 LIST = "/api/v4/secrets"
@@ -220,7 +221,7 @@ def test_token_is_reused_for_every_path(shim, data, server):
 def test_stop_signal_while_fetching(shim, server, tmp_path, sig):
     server.add_fault("list", "delay", seconds=10)
     marker = tmp_path / "ran"
-    p = subprocess.Popen([shim, "--", "touch", str(marker)],
+    p = subprocess.Popen(shim_command(shim, ["--", "touch", str(marker)]),
                          env=base_env(server), stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while LIST not in paths(server) and time.monotonic() < deadline:
@@ -239,8 +240,8 @@ def test_stop_signal_during_backoff(shim, tmp_path):
     env = base_env(None, INFISICAL_API_URL=f"http://127.0.0.1:{port}",
                    INFISICAL_PROJECT_ID="p", INFISICAL_ENVIRONMENT="dev",
                    INFISICAL_TOKEN="t")
-    p = subprocess.Popen([shim, "--", "touch", str(marker)], env=env,
-                         stderr=subprocess.PIPE)
+    p = subprocess.Popen(shim_command(shim, ["--", "touch", str(marker)]),
+                         env=env, stderr=subprocess.PIPE)
     time.sleep(0.8)
     start = time.monotonic()
     p.send_signal(signal.SIGTERM)
@@ -297,7 +298,8 @@ def test_descriptors(shim, server, tmp_path):
     r, w = os.pipe()
     os.set_inheritable(r, True)
     try:
-        p = subprocess.run([shim, "--", "sh", "-c", "ls /proc/$$/fd"],
+        p = subprocess.run(shim_command(shim, ["--", "sh", "-c",
+                                               "ls /proc/$$/fd"]),
                            env=base_env(server), capture_output=True,
                            pass_fds=(r,), timeout=30)
     finally:
@@ -312,12 +314,14 @@ def test_closed_standard_descriptors_are_opened(shim, server):
     def close_stdin():
         os.close(0)
 
-    p = subprocess.run([shim, "--", "sh", "-c", "readlink /proc/$$/fd/0"],
+    p = subprocess.run(shim_command(shim, ["--", "sh", "-c",
+                                           "readlink /proc/$$/fd/0"]),
                        env=base_env(server), capture_output=True,
                        preexec_fn=close_stdin, timeout=30)
     assert p.stdout == b"/dev/null\n", p.stderr
 
 
+@native_only
 def test_signal_state_is_the_inherited_one(shim, server):
     """The command sees the dispositions and mask infx-exec started with:
     a shell prints its state, then execs the shim, whose command prints
@@ -353,6 +357,7 @@ WRITES = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|^\d+\s+(creat|mkdir|"
                     r"rename|unlink|link|symlink|truncate|ftruncate)")
 
 
+@native_only
 def test_zero_disk(shim, tls_server, pki, tmp_path):
     """A full run over HTTPS with credentials from files opens files to
     read (the CA bundle, the secrets) and none for writing."""
@@ -424,8 +429,9 @@ def test_fifty_shims_against_a_rate_limited_server(shim, data):
     srv.start()
     try:
         env = base_env(srv, INFX_TIMEOUT="30")
-        procs = [subprocess.Popen([shim, "--", "sh", "-c",
-                                   'test "$API_KEY" = fake-api-key-123'],
+        procs = [subprocess.Popen(shim_command(shim, [
+                                      "--", "sh", "-c",
+                                      'test "$API_KEY" = fake-api-key-123']),
                                   env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
                  for _ in range(50)]
@@ -488,6 +494,7 @@ def test_a_body_of_tiny_values_is_refused(shim, server, tmp_path):
     assert "more than 1000000 JSON values" in line
 
 
+@native_only
 def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
     """EMFILE is this process's problem, not the server's: no retry, no
     fallback to running without secrets. (Static only: a dynamic binary
@@ -507,6 +514,7 @@ def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
     assert len(server.requests) == 0
 
 
+@native_only
 def test_no_secret_copy_is_left_in_memory_at_exec(server, tmp_path):
     """At the command's execve, the shim's writable memory holds neither
     the client secret nor the access token: libcurl's and cJSON's buffers

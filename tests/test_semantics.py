@@ -7,7 +7,7 @@ import pytest
 
 from conftest import (BASE_PATH, CREDENTIAL_VARS, DEV_ROOT, ENV0, MEMBER,
                       PROJECT, InfisicalServer, base_env, child_env,
-                      exact_env, run)
+                      exact_env, run, shim_command)
 
 DEV = ("projects", PROJECT, "environments", "dev", "folders")
 
@@ -512,7 +512,8 @@ def test_failed_drop_is_fatal(shim, server, tmp_path):
         os.setgid(65534)
         os.setuid(65534)
 
-    p = subprocess.run([shim, "--user", "4242", "--", "touch", str(marker)],
+    p = subprocess.run(shim_command(shim, ["--user", "4242", "--", "touch",
+                                           str(marker)]),
                        env=base_env(server), capture_output=True,
                        preexec_fn=as_nobody, timeout=30)
     line = one_line_failure(p)
