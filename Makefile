@@ -126,7 +126,15 @@ DEV_LIBS = $(shell pkg-config --libs $(DEV_PKGS))
 	deps packages fuzz valgrind bench check-arm64
 
 all: static
-static: $(OUT)/infx-exec $(OUT)/infx-import
+static: $(OUT)/infx-exec $(OUT)/infx-import \
+	build/$(ARCH)/infx-exec build/$(ARCH)/infx-import
+
+# Every architecture's binaries are also at build/ARCH/ (for this machine's,
+# hard links to build/'s), so that a multi-platform image build can name
+# them after its TARGETARCH.
+build/$(HOST_ARCH)/infx-exec build/$(HOST_ARCH)/infx-import: build/$(HOST_ARCH)/%: build/%
+	@mkdir -p $(@D)
+	ln -f $< $@
 dev: build/dev/infx-exec build/dev/infx-import
 
 deps:
@@ -210,7 +218,7 @@ integration: dev build/infx-exec build/infx-import build/plain/infx-exec
 ARM64_OUT := $(call out_dir,arm64)
 ARM64_RUNNER := $(if $(filter arm64,$(HOST_ARCH)),,qemu-aarch64-static)
 check-arm64:
-	scripts/install-deps.sh build test arm64
+	scripts/install-deps.sh build test arm64 arm64-test
 	$(MAKE) ARCH=arm64 static
 	INFX_BINARIES="$(ARM64_OUT)/infx-exec" INFX_RUNNER="$(ARM64_RUNNER)" \
 		$(PYTHON) -m pytest -q tests

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages infx-exec needs.
-#   scripts/install-deps.sh [build|dev|test|arm64|all]...   (default: all)
+#   scripts/install-deps.sh [build|dev|test|arm64|arm64-test|all]...   (default: all)
 # build: static musl build of the deps (scripts/build-deps.sh) and the static link
 # dev:   glibc build against Debian's -dev packages, unit tests with cmocka
 # test:  the integration test suite
-# arm64: the aarch64 cross build (make ARCH=arm64) and its emulated test run
-#        (make check-arm64): adds the arm64 architecture to dpkg for musl-dev:arm64
-# all:   build, dev and test (what make check needs; arm64 is asked for by name)
+# arm64: the aarch64 cross build (make ARCH=arm64): adds the arm64
+#        architecture to dpkg for musl-dev:arm64
+# arm64-test: qemu-user-static, to run the arm64 binary (make check-arm64)
+# all:   build, dev and test (what make check needs; the arm64 groups are
+#        asked for by name)
 # Does nothing (and needs no network) when everything is already installed.
 set -euo pipefail
 
@@ -24,8 +26,8 @@ pkgs_test=(python3 python3-pytest openssl strace valgrind gdb file procps mandoc
 # musl-dev:arm64 needs gcc-aarch64-linux-gnu; OpenSSL's <linux/*.h> and
 # <asm/*.h> for arm64 come from linux-libc-dev-arm64-cross (an arch: all
 # package, so the host's own linux-libc-dev version is not tied to it).
-pkgs_arm64=(gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross
-            qemu-user-static)
+pkgs_arm64=(gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross)
+pkgs_arm64_test=(qemu-user-static)
 
 [ $# -gt 0 ] || set -- all
 want=() foreign=()
@@ -35,8 +37,9 @@ for group in "$@"; do
         dev)   want+=("${pkgs_dev[@]}") ;;
         test)  want+=("${pkgs_test[@]}") ;;
         arm64) want+=("${pkgs_arm64[@]}"); foreign+=(arm64) ;;
+        arm64-test) want+=("${pkgs_arm64_test[@]}") ;;
         all)   want+=("${pkgs_build[@]}" "${pkgs_dev[@]}" "${pkgs_test[@]}") ;;
-        *) echo "usage: $0 [build|dev|test|arm64|all]..." >&2; exit 2 ;;
+        *) echo "usage: $0 [build|dev|test|arm64|arm64-test|all]..." >&2; exit 2 ;;
     esac
 done
 

@@ -33,6 +33,14 @@ def arch_of(path):
     return parent if parent in FILE_MACHINE else host_arch()
 
 
+def deps_prefix(path):
+    """The dependency prefix a static binary was linked with: build/'s for
+    this machine's architecture, build/ARCH/'s for another."""
+    arch = arch_of(path)
+    sub = [] if arch == host_arch() else [arch]
+    return prefix_file(os.path.join(ROOT, "build", *sub, "deps.prefix"))
+
+
 def is_static(path):
     return os.path.basename(build_dir(path)) not in ("dev", "plain")
 
@@ -69,8 +77,8 @@ def test_version_names_the_build(shim):
     lines = version_lines(shim)
     arch = arch_of(shim)
     if is_static(shim):
-        deps = prefix_file(os.path.join(build_dir(shim), "deps.prefix"))
-        with open(os.path.join(deps, "share", "infx-exec", "versions")) as f:
+        with open(os.path.join(deps_prefix(shim), "share", "infx-exec",
+                               "versions")) as f:
             versions = dict(line.split() for line in f if line.strip())
         assert lines[2] == "linux/%s, static, musl %s" % (arch,
                                                          versions.pop("musl"))
