@@ -57,6 +57,25 @@ def roots_prefix():
     return prefix_file(p)
 
 
+def copy_tree(tmp_path):
+    """What a build reads (as Dockerfile.shim copies it), in a fresh folder:
+    no build/ yet."""
+    tree = tmp_path / "src"
+    tree.mkdir()
+    for name in ("Makefile", "VERSION", "scripts", "src"):
+        src = ROOT / name
+        if src.is_dir():
+            shutil.copytree(src, tree / name)
+        else:
+            shutil.copy2(src, tree / name)
+    return tree
+
+
+def needs_static_deps():
+    if not os.path.exists(os.path.join(ROOT, "build", "deps.prefix")):
+        pytest.skip("static dependencies not built yet (make builds them)")
+
+
 def version_lines(shim):
     p = run(shim, ["--version"], {"PATH": BASE_PATH})
     assert p.returncode == 0, p.stderr
@@ -118,16 +137,8 @@ def test_a_local_ca_of_the_build_machine_is_not_built_in(pki, tls_server,
     bundle file, in the hashed directory, named by SSL_CERT_FILE and by the
     old CA_BUNDLE make variable) builds a binary that does not trust it, and
     the very same built-in roots as any other machine."""
-    if not os.path.exists(os.path.join(ROOT, "build", "deps.prefix")):
-        pytest.skip("static dependencies not built yet (make builds them)")
-    tree = tmp_path / "src"
-    tree.mkdir()
-    for name in ("Makefile", "VERSION", "scripts", "src"):
-        src = ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, tree / name)
-        else:
-            shutil.copy2(src, tree / name)
+    needs_static_deps()
+    tree = copy_tree(tmp_path)
     with open("/etc/ssl/certs/ca-certificates.crt", "rb") as f:
         host_bundle = f.read()
     with open(pki["ca"], "rb") as f:
@@ -176,3 +187,19 @@ def test_a_local_ca_of_the_build_machine_is_not_built_in(pki, tls_server,
     assert p.returncode == 0, p.stderr
     assert p.stdout.startswith(b"infx-exec ")
 
+
+
+@pytest.mark.parametrize("build", ["static", "dev", "plain"])
+def test_ca_bundle_object_builds_alone_with_the_users_flags(build, tmp_path):
+    """make build/static/ca_bundle.o alone in a fresh tree (its rule made no
+    directory), with the user's CPPFLAGS and CFLAGS (the CA rules dropped
+    them: -g3 records the macro in the object)."""
+    if build == "static":
+        needs_static_deps()
+    tree = copy_tree(tmp_path)
+    obj = "build/%s/ca_bundle.o" % build
+    p = subprocess.run(["make", "-s", obj, "CPPFLAGS=-DINFX_USER_FLAG",
+                        "CFLAGS=-g3"], cwd=tree, capture_output=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr.decode()[-2000:]
+    assert b"INFX_USER_FLAG" in (tree / obj).read_bytes()
