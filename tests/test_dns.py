@@ -93,10 +93,16 @@ def test_etc_hosts_is_still_read(shim, server, dns, tmp_path):
     assert child_env(p.stdout)[b"API_KEY"] == b"fake-api-key-123"
 
 
-def test_silent_nameserver_ends_at_the_deadline(shim, server, dns, tmp_path):
+def test_silent_nameserver_ends_at_the_deadline(shim, server, dns, tmp_path,
+                                                request):
     """A nameserver that never answers: the resolver's own timeouts
     (here 5 s a try, several tries per search domain) do not outlast
     INFX_TIMEOUT; the shim fails closed, naming the host."""
+    if os.path.basename(os.path.dirname(shim)) in ("dev", "plain"):
+        request.applymarker(pytest.mark.xfail(strict=True, reason=(
+            "Debian's libcurl resolves in a thread, and curl 7.88 waits for "
+            "that thread when a request times out unless CURLOPT_QUICK_EXIT "
+            "is set: about 20 s here instead of 3 (src/http.c)")))
     dns.drop = True
     marker = tmp_path / "ran"
     env = base_env(server, INFISICAL_API_URL=api_url(server, SERVICE),
@@ -110,6 +116,6 @@ def test_silent_nameserver_ends_at_the_deadline(shim, server, dns, tmp_path):
     lines = p.stderr.decode().splitlines()
     assert lines[-1].startswith("infx-exec: ") and SERVICE in lines[-1], lines
     assert dns.names_asked()
-    # Slack for a loaded machine and emulation, far below the resolver's
-    # own give-up time (c-ares: 4 tries of 5, 10, 20, 40 s).
-    assert elapsed < 3 + 20, elapsed
+    # Slack for a loaded machine and emulation, far below the resolvers'
+    # own give-up times (c-ares: 4 tries of 5, 10, 20, 40 s per name).
+    assert elapsed < 3 + 10, elapsed
