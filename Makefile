@@ -218,7 +218,7 @@ integration: dev build/infx-exec build/infx-import build/plain/infx-exec
 ARM64_OUT := $(call out_dir,arm64)
 ARM64_RUNNER := $(if $(filter arm64,$(HOST_ARCH)),,qemu-aarch64-static)
 check-arm64:
-	scripts/install-deps.sh build test arm64 arm64-test
+	scripts/install-deps.sh build test arm64 qemu
 	$(MAKE) ARCH=arm64 static
 	INFX_BINARIES="$(ARM64_OUT)/infx-exec" INFX_RUNNER="$(ARM64_RUNNER)" \
 		$(PYTHON) -m pytest -q tests

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Install the Debian packages infx-exec needs.
-#   scripts/install-deps.sh [build|dev|test|arm64|arm64-test|all]...   (default: all)
+#   scripts/install-deps.sh [build|dev|test|amd64|arm64|qemu|all]...   (default: all)
 # build: static musl build of the deps (scripts/build-deps.sh) and the static link
 # dev:   glibc build against Debian's -dev packages, unit tests with cmocka
 # test:  the integration test suite
-# arm64: the aarch64 cross build (make ARCH=arm64): adds the arm64
-#        architecture to dpkg for musl-dev:arm64
-# arm64-test: qemu-user-static, to run the arm64 binary (make check-arm64)
-# all:   build, dev and test (what make check needs; the arm64 groups are
-#        asked for by name)
+# amd64, arm64: the cross build for that architecture (make ARCH=arm64) on a
+#        machine of another one, adding the architecture to dpkg for its
+#        musl-dev; nothing on a machine of that architecture (so an image
+#        build can name its TARGETARCH)
+# qemu:  qemu-user-static, to run another architecture's binary
+#        (make check-arm64)
+# all:   build, dev and test (what make check needs; the others are asked
+#        for by name)
 # Does nothing (and needs no network) when everything is already installed.
 set -euo pipefail
 
@@ -23,11 +26,23 @@ pkgs_build=(musl-tools gcc make dpkg-dev linux-libc-dev perl pkg-config
             gpgv ca-certificates xz-utils file python3 python3-cryptography)
 pkgs_dev=(gcc make pkg-config libcurl4-openssl-dev libcjson-dev libcmocka-dev)
 pkgs_test=(python3 python3-pytest openssl strace valgrind gdb file procps mandoc clang libclang-rt-14-dev docker-compose python3-yaml python3-jsonschema)
-# musl-dev:arm64 needs gcc-aarch64-linux-gnu; OpenSSL's <linux/*.h> and
-# <asm/*.h> for arm64 come from linux-libc-dev-arm64-cross (an arch: all
-# package, so the host's own linux-libc-dev version is not tied to it).
-pkgs_arm64=(gcc-aarch64-linux-gnu musl-dev:arm64 linux-libc-dev-arm64-cross)
-pkgs_arm64_test=(qemu-user-static)
+pkgs_qemu=(qemu-user-static)
+host=$(dpkg --print-architecture)
+
+# The cross build for architecture $1 on this machine: musl-dev:$1 needs
+# Debian's cross gcc; OpenSSL's <linux/*.h> and <asm/*.h> come from
+# linux-libc-dev-$1-cross (arch: all, so the host's own linux-libc-dev
+# version is not tied to it).
+cross() {
+    local gnu
+    case $1 in
+        amd64) gnu=x86-64-linux-gnu ;;
+        arm64) gnu=aarch64-linux-gnu ;;
+    esac
+    [ "$1" = "$host" ] && return
+    want+=("gcc-$gnu" "musl-dev:$1" "linux-libc-dev-$1-cross")
+    foreign+=("$1")
+}
 
 [ $# -gt 0 ] || set -- all
 want=() foreign=()
@@ -36,10 +51,10 @@ for group in "$@"; do
         build) want+=("${pkgs_build[@]}") ;;
         dev)   want+=("${pkgs_dev[@]}") ;;
         test)  want+=("${pkgs_test[@]}") ;;
-        arm64) want+=("${pkgs_arm64[@]}"); foreign+=(arm64) ;;
-        arm64-test) want+=("${pkgs_arm64_test[@]}") ;;
+        amd64|arm64) cross "$group" ;;
+        qemu)  want+=("${pkgs_qemu[@]}") ;;
         all)   want+=("${pkgs_build[@]}" "${pkgs_dev[@]}" "${pkgs_test[@]}") ;;
-        *) echo "usage: $0 [build|dev|test|arm64|arm64-test|all]..." >&2; exit 2 ;;
+        *) echo "usage: $0 [build|dev|test|amd64|arm64|qemu|all]..." >&2; exit 2 ;;
     esac
 done
 
@@ -55,7 +70,7 @@ fi
 
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
-for arch in "${foreign[@]}"; do
+for arch in ${foreign[@]+"${foreign[@]}"}; do
     if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
         echo "install-deps: adding the $arch architecture to dpkg" >&2
         $sudo dpkg --add-architecture "$arch"
