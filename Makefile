@@ -62,6 +62,11 @@ CA_ROOTS = $(shell cat build/ca-roots.prefix)
 # OUT/deps.prefix. OUT is build/ for this machine's architecture, build/ARCH/
 # for another; objects go to OUT/static/.
 STATIC_ARCHES := amd64 arm64
+# An empty ARCH (an image build's unset TARGETARCH) is this machine's.
+override ARCH := $(or $(strip $(ARCH)),$(HOST_ARCH))
+ifeq ($(filter $(ARCH),$(STATIC_ARCHES)),)
+$(error ARCH=$(ARCH) is not one of: $(STATIC_ARCHES))
+endif
 out_dir = $(if $(filter $(1),$(HOST_ARCH)),build,build/$(1))
 OUT := $(call out_dir,$(ARCH))
 # The compiler: musl-gcc here, or for another architecture what Debian's
