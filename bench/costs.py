@@ -91,7 +91,7 @@ def build_helpers(args):
         sh([which("musl-gcc")] + common + [
             "-ffunction-sections", "-fdata-sections", "-I" + prefix + "/include", "-static",
             "-Wl,--gc-sections", "-Wl,-Map=" + out + ".map", "-o", out, driver] + srcs +
-           ["-L" + prefix + "/lib", "-lcurl", "-lssl", "-lcrypto", "-lcjson"])
+           ["-L" + prefix + "/lib", "-lcurl", "-lcares", "-lssl", "-lcrypto", "-lz", "-lcjson"])
         return out
 
     def glibc():

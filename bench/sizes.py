@@ -18,7 +18,7 @@ from common import OUT, ROOT, BenchError, log, sh, which
 # The binaries the size table lists: (architecture, path under the tree).
 ARCH_BINARIES = [("x86_64", "build/infx-exec"), ("arm64", "build/arm64/infx-exec")]
 
-ORIGINS = ["OpenSSL libcrypto", "OpenSSL libssl", "libcurl", "cJSON", "musl libc",
+ORIGINS = ["OpenSSL libcrypto", "OpenSSL libssl", "libcurl", "c-ares", "zlib", "cJSON", "musl libc",
            "infx-exec (src/*.o)", "embedded CA bundle (infx_ca_bundle)", "libgcc / crt",
            "linker padding, other"]
 NOBITS = (".bss", ".tbss")
@@ -82,6 +82,10 @@ def origin_of(path):
         return "libcurl"
     if "libcjson.a" in p:
         return "cJSON"
+    if "libcares.a" in p:
+        return "c-ares"
+    if "libz.a" in p:
+        return "zlib"
     if "ca_bundle.o" in p:
         return "embedded CA bundle (infx_ca_bundle)"
     if "x86_64-linux-musl" in p or "/musl/" in p:

@@ -5,12 +5,19 @@
 #include <stddef.h>
 
 /*
- * PEM text of the Mozilla root CAs as Debian's ca-certificates package
- * ships them (/etc/ssl/certs/ca-certificates.crt), turned into C at build
- * time by scripts/embed-ca.sh (build/gen/ca_bundle.c). Used only when the
- * machine has no CA bundle and none is named (FROM scratch, distroless).
+ * PEM text of the Mozilla root CAs trusted to issue server certificates, as
+ * Debian's ca-certificates source package builds them (its certdata2pem.py,
+ * concatenated in update-ca-certificates' order), at the version that
+ * scripts/build-deps.sh pins and checks by hash: the same bytes whichever
+ * machine builds the binary; that machine's own trust store is never read.
+ * Turned into C at build time by scripts/embed-ca.sh (build/gen/ca_bundle.c).
+ * Used only when the machine has no CA bundle and none is named (FROM
+ * scratch, distroless).
  */
 extern const char infx_ca_bundle[];
 extern const size_t infx_ca_bundle_len;	/* bytes, without the final NUL */
+extern const size_t infx_ca_bundle_count;	/* certificates in it */
+/* Where they come from, e.g. "Debian ca-certificates 20230311+deb12u1". */
+extern const char infx_ca_bundle_origin[];
 
 #endif

@@ -164,6 +164,11 @@ struct http *http_new(const struct http_setup *s)
 	/* No signals: SIGALRM-based DNS timeouts would touch our handlers.
 	 * libcurl then no longer ignores SIGPIPE: signals.c does. */
 	curl_easy_setopt(h->curl, CURLOPT_NOSIGNAL, 1L);
+	/* A threaded resolver (a libcurl built without c-ares, as Debian's)
+	 * still asking a silent nameserver when the deadline passes: leave the
+	 * thread behind instead of waiting for it (libcurl >= 7.87), so the
+	 * deadline holds. The process ends or execs right after. */
+	curl_easy_setopt(h->curl, CURLOPT_QUICK_EXIT, 1L);
 	curl_easy_setopt(h->curl, CURLOPT_USERAGENT, "infx-exec/" INFX_VERSION);
 	h->gzip = (v->features & CURL_VERSION_LIBZ) != 0;
 	if (h->gzip)
@@ -361,12 +366,22 @@ static long connect_code(struct http *h)
 	return code;
 }
 
+/* Whether the last transfer reached a server (a TCP connection was made):
+ * not after a failed name resolution or a refused connection. */
+static int connected(struct http *h)
+{
+	curl_off_t us = 0;
+
+	curl_easy_getinfo(h->curl, CURLINFO_CONNECT_TIME_T, &us);
+	return us > 0;
+}
+
 /*
  * Whether the server of an http:// url speaks TLS: a TLS handshake alone
  * (CURLOPT_CONNECT_ONLY), nothing sent, verification off as nothing is
- * trusted to it. Once per run, when the plain request got no answer: a TLS
- * server closes on it, which would otherwise be retried for the whole
- * budget.
+ * trusted to it. Once per run, when the plain request reached a server but
+ * got no answer: a TLS server closes on it, which would otherwise be
+ * retried for the whole budget.
  */
 static int speaks_tls(struct http *h, const char *url)
 {
@@ -383,6 +398,7 @@ static int speaks_tls(struct http *h, const char *url)
 		curl_easy_setopt(c, CURLOPT_CONNECT_ONLY, 1L);
 		curl_easy_setopt(c, CURLOPT_PROXY, "");
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_QUICK_EXIT, 1L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 0L);
 		curl_easy_setopt(c, CURLOPT_CAINFO, NULL);
@@ -462,7 +478,7 @@ static enum http_result failure(struct http *h, const struct transfer *t,
 		tls_failure(h, rc, curl_err, errbuf, errlen);
 	} else if ((r == HTTP_RETRYABLE || rc == CURLE_UNSUPPORTED_PROTOCOL) &&
 		   !h->probed && !h->proxy && strncmp(url, "http:", 5) == 0 &&
-		   speaks_tls(h, url)) {
+		   connected(h) && speaks_tls(h, url)) {
 		snprintf(errbuf, errlen, "the server speaks TLS, not plain HTTP: "
 			 "make INFISICAL_API_URL start with https://");
 	} else if (r == HTTP_RETRYABLE && out_of_descriptors()) {

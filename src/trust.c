@@ -476,7 +476,8 @@ static int choose(struct trust *t, char **envp, const char *ca_file)
 		t->builtin = infx_ca_bundle;
 		t->len = infx_ca_bundle_len;
 		snprintf(t->description, sizeof t->description,
-			 "the roots built into infx-exec");
+			 "the roots built into infx-exec (%zu, %s)",
+			 infx_ca_bundle_count, infx_ca_bundle_origin);
 	}
 	return 0;
 }

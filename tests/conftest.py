@@ -3,11 +3,19 @@ a throwaway CA, and run() which starts the shim with an exact environment.
 
 INFX_BINARIES (space-separated) names the builds to test; every test that
 uses the `shim` fixture runs once per build (make check: dev and static).
+
+INFX_RUNNER (space-separated words, e.g. "qemu-aarch64-static") starts each
+binary under test, for a build of another architecture (make check-arm64):
+every place a test starts the shim goes through shim_command(). Under a
+runner, tests that inspect the shim's own process (marked native_only) are
+skipped, and tests that start no binary at all are not collected (they ran
+in make check already).
 """
 import copy
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -54,6 +62,39 @@ DEV_ROOT = {
 BASE_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
+RUNNER = os.environ.get("INFX_RUNNER", "").split()
+if RUNNER:      # by its full path: tests give the shim a PATH of their own
+    RUNNER[0] = shutil.which(RUNNER[0]) or RUNNER[0]
+
+
+def shim_command(shim, args=(), via=()):
+    """The argv that starts shim with args: via (wrappers such as unshare),
+    then INFX_RUNNER, then the binary."""
+    return list(via) + RUNNER + [shim] + list(args)
+
+
+native_only = pytest.mark.native_only
+
+
+def _emulated(config, items):
+    """Under INFX_RUNNER: native_only tests skipped, tests that start no
+    binary not collected."""
+    skip = pytest.mark.skip(reason="native only: it would inspect "
+                            f"{RUNNER[0]}, not the program")
+    kept, dropped = [], []
+    for item in items:
+        uses = getattr(item, "fixturenames", ())
+        if "shim" not in uses and "static_shim" not in uses:
+            dropped.append(item)
+            continue
+        if item.get_closest_marker("native_only"):
+            item.add_marker(skip)
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
 def binaries():
     names = os.environ.get("INFX_BINARIES", "build/dev/infx-exec").split()
     return [str((ROOT / n).resolve()) for n in names]
@@ -61,7 +102,9 @@ def binaries():
 
 def _build_id(path):
     parent = os.path.basename(os.path.dirname(path))
-    return parent if parent in ("dev", "plain") else "static"
+    if parent in ("dev", "plain"):
+        return parent
+    return "static" if parent == "build" else "static-" + parent
 
 
 @pytest.fixture(params=binaries(), ids=_build_id)
@@ -173,12 +216,13 @@ exact_env = pytest.mark.skipif(bool(os.environ.get("INFX_VALGRIND")),
                                reason="valgrind changes the environment")
 
 
-def run(shim, args, env, stdin=None, timeout=30, cwd=None):
-    """Run the shim with exactly env; returns CompletedProcess (bytes)."""
-    prefix = VALGRIND if os.environ.get("INFX_VALGRIND") else []
-    if prefix:
+def run(shim, args, env, stdin=None, timeout=30, cwd=None, via=()):
+    """Run the shim with exactly env; returns CompletedProcess (bytes).
+    via: words put before the command (e.g. unshare ...)."""
+    if os.environ.get("INFX_VALGRIND"):
+        via = list(via) + VALGRIND
         timeout *= 4
-    return subprocess.run(prefix + [shim] + list(args), env=env, input=stdin,
+    return subprocess.run(shim_command(shim, args, via), env=env, input=stdin,
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           timeout=timeout, cwd=cwd)
 
@@ -237,12 +281,11 @@ def _golden_name(request):
     default name of its golden files, shared by both builds, which must
     print the same line."""
     name = request.node.name
-    for build in ("[dev-", "[static-", "[plain-", "-dev]", "-static]",
-                  "-plain]", "[dev]", "[static]", "[plain]"):
-        name = name.replace(build, "[" if build.startswith("[") and
-                            build.endswith("-") else
-                            "]" if build.endswith("]") and
-                            build.startswith("-") else "")
+    if "[" in name:
+        base, params = name[:-1].split("[", 1)
+        build = r"(dev|plain|static(-(amd64|arm64))?)"
+        params = re.sub(r"^%s(-|$)|-%s$" % (build, build), "", params)
+        name = base + ("[%s]" % params if params else "")
     _current.update(test=name, calls=0)
     yield
 
@@ -330,9 +373,16 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "container_check: make container-check only")
     config.addinivalue_line("markers", "timing: bound by time; not run "
                             "under valgrind")
+    config.addinivalue_line(
+        "markers", "native_only: inspects the shim's own process (strace, "
+        "gdb, /proc/PID/status, descriptor limits), which an emulator "
+        "(INFX_RUNNER) would stand in for: skipped under a runner "
+        "(README.md lists them)")
 
 
 def pytest_collection_modifyitems(config, items):
+    if RUNNER:
+        _emulated(config, items)
     if config.getoption("--container-check"):
         return
     slow = [i for i in items if i.get_closest_marker("container_check")]

@@ -42,7 +42,8 @@ def as_list(value):
 
 def dockerfile_stages(path):
     """[(from_args, [(INSTRUCTION, arguments)...])...] of a Dockerfile:
-    comments dropped, continuation lines joined."""
+    comments dropped, continuation lines joined. from_args keeps FROM's
+    flags (--platform=...); from_image() names the image."""
     stages, buf = [], ""
     for line in Path(path).read_text().splitlines():
         s = line.strip()
@@ -60,3 +61,11 @@ def dockerfile_stages(path):
             assert stages, f"{instr} before FROM"
             stages[-1][1].append((instr, args))
     return stages
+
+
+def from_image(from_args):
+    """The image (or stage) a FROM line starts from, and its stage name
+    (None without AS): FROM's --flags skipped."""
+    words = [w for w in from_args.split() if not w.startswith("--")]
+    return words[0], (words[2] if len(words) == 3 and
+                      words[1].upper() == "AS" else None)

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from conftest import (BASE_PATH, ENV0, PROJECT, base_env, child_env, run, fails_closed,
+from conftest import (shim_command, BASE_PATH, ENV0, PROJECT, base_env, child_env, run, fails_closed,
                       secret_requests, folder)
 
 
@@ -72,7 +72,7 @@ def test_relative_secret_path(shim, server, tmp_path):
 
 
 def test_command_replaces_the_shim(shim, server):
-    p = subprocess.Popen([shim, "--", "sh", "-c", "echo $$"],
+    p = subprocess.Popen(shim_command(shim, ["--", "sh", "-c", "echo $$"]),
                          env=base_env(server), stdout=subprocess.PIPE)
     out, _ = p.communicate(timeout=30)
     assert int(out) == p.pid
@@ -91,9 +91,9 @@ def test_death_by_signal_is_the_commands(shim, server):
 
 def test_signal_reaches_the_command(shim, server):
     p = subprocess.Popen(
-        [shim, "--", "sh", "-c",
-         "trap 'echo got-usr1; exit 7' USR1; echo ready; "
-         "while :; do sleep 0.05; done"],
+        shim_command(shim, ["--", "sh", "-c",
+                            "trap 'echo got-usr1; exit 7' USR1; echo ready; "
+                            "while :; do sleep 0.05; done"]),
         env=base_env(server), stdout=subprocess.PIPE)
     assert p.stdout.readline() == b"ready\n"
     p.send_signal(signal.SIGUSR1)
@@ -250,7 +250,7 @@ def test_empty_api_url_flag_is_an_error(shim, server):
                                   ["--check"]])
 def test_output_to_a_full_disk(shim, server, args):
     with open("/dev/full", "wb") as full:
-        p = subprocess.run([shim] + args, env=base_env(server),
+        p = subprocess.run(shim_command(shim, args), env=base_env(server),
                            stdout=full, stderr=subprocess.PIPE, timeout=30)
     line = fails_closed(p)
     assert line == ("infx-exec: unable to write to standard output: No "
@@ -264,7 +264,7 @@ def test_output_to_a_closed_pipe(shim, server, args):
     r, w = os.pipe()
     os.close(r)
     try:
-        p = subprocess.run([shim] + args, env=base_env(server), stdout=w,
+        p = subprocess.run(shim_command(shim, args), env=base_env(server), stdout=w,
                            stderr=subprocess.PIPE, timeout=30)
     finally:
         os.close(w)
@@ -279,7 +279,7 @@ def test_failure_with_stderr_gone_is_still_125(shim, server):
     r, w = os.pipe()
     os.close(r)
     try:
-        p = subprocess.run([shim, "--", "true"],
+        p = subprocess.run(shim_command(shim, ["--", "true"]),
                            env=base_env(server, INFISICAL_ENVIRONMENT=None),
                            stdout=subprocess.PIPE, stderr=w, timeout=30)
     finally:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import BASE_PATH, MEMBER, PROJECT
+from conftest import BASE_PATH, MEMBER, PROJECT, shim_command
 from container_files import (CONTAINERS_MD, CREDENTIAL_VARS, OVERRIDES, SCHEMA,
                              SHIM, STACK, REFERENCE, as_list, load)
 from infisical_server import InfisicalServer
@@ -732,7 +732,8 @@ def test_each_wrapped_service_gets_its_secrets(merged, shim, tmp_path):
             env.update(PATH=BASE_PATH, INFISICAL_API_URL=server.url,
                        INFISICAL_UNIVERSAL_AUTH_CLIENT_ID_FILE=str(tmp_path / "id"),
                        INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE=str(tmp_path / "secret"))
-            r = subprocess.run([shim, "--", "/usr/bin/env", "-0"], env=env,
+            r = subprocess.run(shim_command(shim, ["--", "/usr/bin/env", "-0"]),
+                               env=env,
                                capture_output=True, timeout=30)
             if r.returncode != 0:
                 failures[name] = r.stderr.decode()
@@ -748,7 +749,7 @@ def test_each_wrapped_service_gets_its_secrets(merged, shim, tmp_path):
             test = as_list((svc.get("healthcheck") or {}).get("test"))
             if SHIM in test:
                 args = test[test.index(SHIM) + 1:test.index("--")]
-                r = subprocess.run([shim, *args, "--", "/usr/bin/env", "-0"],
+                r = subprocess.run(shim_command(shim, [*args, "--", "/usr/bin/env", "-0"]),
                                    env=env, capture_output=True, timeout=30)
                 if r.returncode != 0:
                     failures[name + " healthcheck"] = r.stderr.decode()

@@ -36,7 +36,8 @@ def makefile_entry_points():
     deps = (ROOT / "scripts" / "install-deps.sh").read_text()
     assert re.search(r"^static:", makefile, re.M), "Makefile has no static target"
     assert re.search(r"^\s*build\)", deps, re.M), "install-deps.sh has no build group"
-    return ["scripts/install-deps.sh build", "make static"]
+    return ["scripts/install-deps.sh build $TARGETARCH",
+            "make static ARCH=$TARGETARCH"]
 
 
 def build_stage():
@@ -72,12 +73,17 @@ def apt_source_step_problems(instrs):
 
 def test_dockerfile_build_stage_runs_exactly_the_makefile_recipe():
     from_args, instrs = build_stage()
-    assert re.fullmatch(r"debian:bookworm-slim\s+AS\s+build", from_args, re.I), from_args
+    # On the builder's own platform: each target architecture is a cross
+    # build, never an emulated one.
+    assert re.fullmatch(r"--platform=\$BUILDPLATFORM\s+debian:bookworm-slim"
+                        r"\s+AS\s+build", from_args, re.I), from_args
+    assert ("ARG", "TARGETARCH") in instrs
     assert apt_source_step_problems(instrs) == []
     runs = [a for i, a in instrs if i == "RUN"][1:]
     commands = [c for a in runs for c in run_commands(a)]
     assert commands == makefile_entry_points(), \
-        "the build stage must run install-deps.sh build and make static, nothing else"
+        "the build stage must run install-deps.sh build and make static " \
+        "for $TARGETARCH, nothing else"
     for instr, args in instrs:
         assert instr in ("WORKDIR", "COPY", "RUN", "ENV", "ARG"), instr
         if instr == "COPY":
@@ -96,15 +102,18 @@ def test_dockerfile_final_stage_is_scratch_with_one_copy():
     assert final_from == "scratch"
     copies = [a for i, a in final if i == "COPY"]
     assert len(copies) == 1, copies
-    assert all(i in ("COPY", "ENTRYPOINT", "LABEL") for i, _ in final), final
+    assert all(i in ("ARG", "COPY", "ENTRYPOINT", "LABEL") for i, _ in final), final
     _, build = build_stage()
     workdir = [a for i, a in build if i == "WORKDIR"][-1]
-    assert copies[0].split() == ["--from=build", f"{workdir}/build/infx-exec", SHIM]
+    built = f"{workdir}/build/$TARGETARCH/infx-exec"
+    assert copies[0].split() == ["--from=build", built, SHIM]
+    assert ("ARG", "TARGETARCH") in final
     # Other stages (k8s-init) only copy the built binary: no build step.
     for from_args, instrs in stages[1:-1]:
         assert not [a for i, a in instrs if i == "RUN"], from_args
-        assert f"--from=build {workdir}/build/infx-exec {SHIM}" in \
+        assert f"--from=build {built} {SHIM}" in \
             [a for i, a in instrs if i == "COPY"], from_args
+        assert ("ARG", "TARGETARCH") in instrs, from_args
 
 
 # The images Dockerfile.shim starts from; nothing else may come from a
@@ -121,10 +130,10 @@ def test_dockerfile_pulls_nothing_but_its_base_images():
     stages = dockerfile_stages()
     names = set()
     for from_args, instrs in stages:
-        words = from_args.split()
-        assert words[0] in BASE_IMAGES | names, from_args
-        if len(words) == 3 and words[1].upper() == "AS":
-            names.add(words[2])
+        image, stage = container_files.from_image(from_args)
+        assert image in BASE_IMAGES | names, from_args
+        if stage:
+            names.add(stage)
         for instr, args in instrs:
             if instr == "COPY" and args.startswith("--from="):
                 assert args.split()[0][7:] in names, args
@@ -171,7 +180,9 @@ def test_dockerfile_build_stage_replayed(tmp_path):
                                    capture_output=True, text=True, timeout=600)
                 assert r.returncode == 0, f"{command}: {r.stderr[-2000:]}"
     _, final = dockerfile_stages()[-1]
-    src = [a for i, a in final if i == "COPY"][0].split()[1]
+    # TARGETARCH unset, as a builder without --platform leaves it.
+    src = [a for i, a in final if i == "COPY"][0].split()[1].replace(
+        "$TARGETARCH", "")
     built = workdir / Path(src).relative_to(build_workdir())
     assert built.is_file() and os.access(built, os.X_OK)
     assert "statically linked" in subprocess.run(
@@ -188,8 +199,13 @@ def test_dockerfile_checks_catch(tmp_path, monkeypatch):
     good = DOCKERFILE.read_text()
     broken = {
         "an extra build step": good.replace(
-            "RUN scripts/install-deps.sh build",
-            "RUN scripts/install-deps.sh build && apt-get install -y gcc"),
+            "RUN scripts/install-deps.sh build $TARGETARCH",
+            "RUN scripts/install-deps.sh build $TARGETARCH && apt-get install -y gcc"),
+        "a build stage emulated for the target": good.replace(
+            "FROM --platform=$BUILDPLATFORM debian", "FROM debian"),
+        "the build machine's binary in every platform's image": good.replace(
+            "/src/build/$TARGETARCH/infx-exec /infx-exec\nENTRYPOINT [\"/infx-exec\"]",
+            "/src/build/infx-exec /infx-exec\nENTRYPOINT [\"/infx-exec\"]"),
         "a final stage that is not scratch": good.replace(
             "FROM scratch", "FROM debian:bookworm-slim"),
         "two copies in the final stage": good.rstrip("\n") +
@@ -202,8 +218,8 @@ def test_dockerfile_checks_catch(tmp_path, monkeypatch):
             '> "/etc/apt/sources.list.d/$f"', '> "/etc/apt/apt.conf.d/$f"'),
         "no APT_SOURCES step": good.replace("ARG APT_SOURCES=\nRUN if", "ARG APT_SOURCES=\nRUN true || if"),
         "a registry frontend": "# syntax=docker/dockerfile:1\n" + good,
-        "another image": good.replace("COPY --from=build /src/build/infx-exec /infx-exec\nENTRYPOINT [\"cp\"",
-                                      "COPY --from=alpine:3 /bin/cp /bin/cp\nCOPY --from=build /src/build/infx-exec /infx-exec\nENTRYPOINT [\"cp\""),
+        "another image": good.replace("COPY --from=build /src/build/$TARGETARCH/infx-exec /infx-exec\nENTRYPOINT [\"cp\"",
+                                      "COPY --from=alpine:3 /bin/cp /bin/cp\nCOPY --from=build /src/build/$TARGETARCH/infx-exec /infx-exec\nENTRYPOINT [\"cp\""),
     }
     for what, text in broken.items():
         assert text != good, what

@@ -40,11 +40,11 @@ def base_image_names():
     """The images the stages start FROM (other than scratch and stages)."""
     names, stages = [], set()
     for from_args, _ in container_files.dockerfile_stages(DOCKERFILE):
-        words = from_args.split()
-        if words[0] != "scratch" and words[0] not in stages:
-            names.append(words[0])
-        if len(words) == 3:
-            stages.add(words[2])
+        image, stage = container_files.from_image(from_args)
+        if image != "scratch" and image not in stages:
+            names.append(image)
+        if stage:
+            stages.add(stage)
     return names
 
 
@@ -77,8 +77,8 @@ def base_images(podman, busybox_image):
                 podman("untag", full, full, check=False)
 
 
-def build(podman, target=None, *extra):
-    tag = f"localhost/infx-check-{target or 'final'}:{SESSION}"
+def build(podman, target=None, *extra, name=None):
+    tag = f"localhost/infx-check-{name or target or 'final'}:{SESSION}"
     args = ["--build-arg", f"APT_SOURCES={apt_sources('deb')}", *extra]
     if target:
         args += ["--target", target]
@@ -166,3 +166,37 @@ def test_build_target_and_local_output(podman, base_images, tmp_path):
     assert sorted(p.name for p in out.iterdir()) == ["infx-exec"]
     assert "statically linked" in subprocess.run(
         ["file", str(binary)], capture_output=True, text=True).stdout
+
+
+def test_arm64_image_holds_the_arm64_binary(podman, base_images, tmp_path):
+    """A multi-platform build's arm64 image (docker buildx --platform
+    linux/amd64,linux/arm64 builds one per platform): the build stage runs
+    on this machine's platform and cross-builds; the final image is
+    linux/arm64 and its /infx-exec an arm64 static binary (run here under
+    qemu-aarch64-static). podman does not set BUILDPLATFORM itself, as
+    docs/containers.md says."""
+    host = subprocess.run(["dpkg", "--print-architecture"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    if host == "arm64":
+        pytest.skip("the arm64 image of an arm64 machine is the final image")
+    image = build(podman, None, "--platform", "linux/arm64",
+                  "--build-arg", f"BUILDPLATFORM=linux/{host}",
+                  name="final-arm64")
+    arch = podman("image", "inspect", "--format", "{{.Architecture}}",
+                  image).stdout.decode().strip()
+    assert arch == "arm64"
+    name = podman.name("export-arm64")
+    podman("create", "--label", LABEL, "--name", name, image)
+    try:
+        subprocess.run(["tar", "-x", "-C", str(tmp_path), "infx-exec"],
+                       input=podman("export", name).stdout, check=True)
+    finally:
+        podman("rm", name, check=False)
+    binary = tmp_path / "infx-exec"
+    desc = subprocess.run(["file", "-b", str(binary)], capture_output=True,
+                          text=True).stdout
+    assert "ARM aarch64" in desc and "statically linked" in desc, desc
+    p = subprocess.run(["qemu-aarch64-static", str(binary), "--version"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    assert "linux/arm64, static" in p.stdout, p.stdout

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import (timing, normalized, check_golden, ENV0, MEMBER, OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
+from conftest import (shim_command, timing, normalized, check_golden, ENV0, MEMBER, OUTSIDER, PROJECT, STATIC_TOKEN, InfisicalServer,
                       Origin, base_env, child_env, free_port, run,
                       fails_closed, secret_requests, folder, lists,
                       LOGIN, LIST, paths, timed)
@@ -407,8 +407,8 @@ def test_fifty_shims_against_a_rate_limited_server(shim, data):
     srv.start()
     try:
         env = base_env(srv, INFX_TIMEOUT="30")
-        procs = [subprocess.Popen([shim, "--", "sh", "-c",
-                                   'test "$API_KEY" = fake-api-key-123'],
+        procs = [subprocess.Popen(shim_command(shim, [
+                     "--", "sh", "-c", 'test "$API_KEY" = fake-api-key-123']),
                                   env=env, stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
                  for _ in range(50)]

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import (DEV_ROOT, ENV0, MEMBER, STATIC_TOKEN, base_env, free_port, run,
+from conftest import (native_only, shim_command, DEV_ROOT, ENV0, MEMBER, STATIC_TOKEN, base_env, free_port, run,
                       fails_closed, LOGIN, LIST, paths)
 
 
@@ -62,7 +62,8 @@ def test_switch_without_capabilities_fails_before_any_request(shim, server,
         os.setgid(65534)
         os.setuid(65534)
 
-    p = subprocess.run([shim, "--user", "4242", "--", "touch", str(marker)],
+    p = subprocess.run(shim_command(shim, ["--user", "4242", "--", "touch",
+                                     str(marker)]),
                        env=base_env(server), capture_output=True,
                        preexec_fn=as_nobody, timeout=30)
     line = fails_closed(p, marker, golden="user-no-capabilities-nobody")
@@ -76,9 +77,9 @@ def test_root_without_setuid_capability_fails_before_any_request(
     """As root in a container started with cap_drop: ALL: the message names
     the capabilities, not "start as root"."""
     marker = tmp_path / "ran"
-    p = run("setpriv", ["--bounding-set=-setuid,-setgid",
-                        "--inh-caps=-setuid,-setgid", shim, "--user", "4242",
-                        "--", "touch", str(marker)], base_env(server))
+    p = run(shim, ["--user", "4242", "--", "touch", str(marker)],
+            base_env(server), via=["setpriv", "--bounding-set=-setuid,-setgid",
+                                   "--inh-caps=-setuid,-setgid"])
     line = fails_closed(p, marker, golden="user-no-capabilities-root")
     assert "infx-exec (uid 0) lacks CAP_SETUID and CAP_SETGID" in line
     assert "user: 4242:4242" in line
@@ -89,9 +90,9 @@ def test_root_without_setuid_capability_fails_before_any_request(
 def test_switch_to_the_current_user_needs_no_capability(shim, server):
     """A container started with user: 4242:4343 and --user 4242:4343 (or
     INFX_USER) in its entrypoint: nothing to switch, no capability needed."""
-    p = run("setpriv", ["--reuid=4242", "--regid=4343", "--clear-groups",
-                        "--bounding-set=-all", "--inh-caps=-all", shim,
-                        "--user", "4242:4343"] + ID_CMD, base_env(server))
+    p = run(shim, ["--user", "4242:4343"] + ID_CMD, base_env(server),
+            via=["setpriv", "--reuid=4242", "--regid=4343", "--clear-groups",
+                 "--bounding-set=-all", "--inh-caps=-all"])
     assert p.returncode == 0, p.stderr
     assert p.stdout == b"4242 4343 4343 /\n"
 
@@ -100,7 +101,7 @@ def test_switch_to_the_current_user_needs_no_capability(shim, server):
 def test_stop_signal_while_fetching(shim, server, tmp_path, sig):
     server.add_fault("list", "delay", seconds=10)
     marker = tmp_path / "ran"
-    p = subprocess.Popen([shim, "--", "touch", str(marker)],
+    p = subprocess.Popen(shim_command(shim, ["--", "touch", str(marker)]),
                          env=base_env(server), stderr=subprocess.PIPE)
     deadline = time.monotonic() + 10
     while LIST not in paths(server) and time.monotonic() < deadline:
@@ -124,7 +125,7 @@ def test_stop_signal_during_backoff(shim, tmp_path):
     env = base_env(None, INFISICAL_API_URL=f"http://127.0.0.1:{port}",
                    INFISICAL_PROJECT_ID="p", INFISICAL_ENVIRONMENT="dev",
                    INFISICAL_TOKEN="t")
-    p = subprocess.Popen([shim, "--", "touch", str(marker)], env=env,
+    p = subprocess.Popen(shim_command(shim, ["--", "touch", str(marker)]), env=env,
                          stderr=subprocess.PIPE)
     time.sleep(0.8)
     start = time.monotonic()
@@ -142,7 +143,8 @@ def test_descriptors(shim, server, tmp_path):
     r, w = os.pipe()
     os.set_inheritable(r, True)
     try:
-        p = subprocess.run([shim, "--", "sh", "-c", "ls /proc/$$/fd"],
+        p = subprocess.run(shim_command(shim, ["--", "sh", "-c",
+                                               "ls /proc/$$/fd"]),
                            env=base_env(server), capture_output=True,
                            pass_fds=(r,), timeout=30)
     finally:
@@ -157,12 +159,14 @@ def test_closed_standard_descriptors_are_opened(shim, server):
     def close_stdin():
         os.close(0)
 
-    p = subprocess.run([shim, "--", "sh", "-c", "readlink /proc/$$/fd/0"],
+    p = subprocess.run(shim_command(shim, ["--", "sh", "-c",
+                                           "readlink /proc/$$/fd/0"]),
                        env=base_env(server), capture_output=True,
                        preexec_fn=close_stdin, timeout=30)
     assert p.stdout == b"/dev/null\n", p.stderr
 
 
+@native_only
 def test_signal_state_is_the_inherited_one(shim, server):
     """The command sees the dispositions and mask infx-exec started with:
     a shell prints its state, then execs the shim, whose command prints
@@ -201,7 +205,8 @@ def test_ignored_sigpipe_stays_ignored(shim, server):
     def ignore_pipe():
         signal.signal(signal.SIGPIPE, signal.SIG_IGN)
 
-    p = subprocess.run([shim, "--", "grep", "^SigIgn", "/proc/self/status"],
+    p = subprocess.run(shim_command(shim, ["--", "grep", "^SigIgn",
+                                           "/proc/self/status"]),
                        capture_output=True, preexec_fn=ignore_pipe,
                        env=base_env(server), timeout=30)
     assert p.returncode == 0, p.stderr
@@ -212,6 +217,7 @@ WRITES = re.compile(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|^\d+\s+(creat|mkdir|"
                     r"rename|unlink|link|symlink|truncate|ftruncate)")
 
 
+@native_only
 def test_zero_disk(shim, tls_server, pki, tmp_path):
     """A full run over HTTPS with credentials from files opens files to
     read (the CA bundle, the secrets) and none for writing."""
@@ -275,6 +281,7 @@ def test_zero_leaks_at_every_log_level(shim, server, tmp_path):
         assert secret.encode() not in text, secret
 
 
+@native_only
 def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
     """EMFILE is this process's problem, not the server's: no retry, no
     fallback to running without secrets. (Static only: a dynamic binary
@@ -285,7 +292,8 @@ def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
     def few_fds():
         resource.setrlimit(resource.RLIMIT_NOFILE, (3, 3))
 
-    p = subprocess.run([shim, "--on-unavailable=run", "--", "true"],
+    p = subprocess.run(shim_command(shim, ["--on-unavailable=run", "--",
+                                           "true"]),
                        env=base_env(server, INFX_TIMEOUT="2"),
                        capture_output=True, preexec_fn=few_fds, timeout=30)
     assert p.returncode == 125, p.stderr
@@ -294,6 +302,7 @@ def test_running_out_of_descriptors_is_not_unavailable(static_shim, server):
     assert len(server.requests) == 0
 
 
+@native_only
 def test_no_secret_copy_is_left_in_memory_at_exec(server, tmp_path):
     """At the command's execve, the shim's writable memory holds neither
     the client secret nor the access token: libcurl's and cJSON's buffers
@@ -326,6 +335,7 @@ def test_no_secret_copy_is_left_in_memory_at_exec(server, tmp_path):
     assert [r["path"] for r in server.requests] == [LOGIN, LIST, LIST]
 
 
+@native_only
 def test_stop_signal_at_exec_is_never_lost(server, tmp_path):
     """SIGTERM arriving after the shim's last look at the signals it
     caught, while it hands the inherited dispositions back: the command

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from conftest import PROJECT, MEMBER, run
+from conftest import PROJECT, MEMBER, RUNNER
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chroot needs root")
 
@@ -25,6 +25,8 @@ def make_root(tmp_path, shim, layout, ca=None):
     root = tmp_path / layout
     root.mkdir()
     shutil.copy(shim, root / "infx-exec")
+    if RUNNER:      # the emulator goes into the root with the binary
+        shutil.copy(shutil.which(RUNNER[0]), root / os.path.basename(RUNNER[0]))
     if layout in ("alpine", "debian"):
         etc = root / "etc"
         (etc / "ssl" / "certs").mkdir(parents=True)
@@ -48,14 +50,20 @@ def chroot_env(server, **extra):
     return env
 
 
+# How the shim starts inside a root: itself, or under the emulator that
+# make_root put beside it (INFX_RUNNER).
+INNER = (["/" + os.path.basename(RUNNER[0])] + RUNNER[1:] if RUNNER else []) \
+    + ["/infx-exec"]
+
+
 def in_root(root, args, env):
-    return subprocess.run(["/usr/sbin/chroot", str(root), "/infx-exec"] + args,
+    return subprocess.run(["/usr/sbin/chroot", str(root)] + INNER + args,
                           env=env, capture_output=True, timeout=30)
 
 
 # The command run inside the root is the shim itself (nothing else is
 # there): "--version" proves that exec happened, in a root with no libc.
-SELF = ["--", "/infx-exec", "--version"]
+SELF = ["--"] + INNER + ["--version"]
 
 
 @needs_root

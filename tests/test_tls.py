@@ -84,9 +84,9 @@ def in_private_mounts(shim, mounts, args, env):
         script += ('mount -t tmpfs tmpfs "$%d"\n' % (i + 1) if source is None
                    else 'mount --bind "%s" "$%d"\n' % (source, i + 1))
     script += 'shift %d\nexec "$@"\n' % len(mounts)
-    return run("unshare", ["-m", "--propagation", "private", "sh", "-c",
-                           script, "sh"] + [t for _, t in mounts] +
-               [shim] + list(args), env)
+    return run(shim, args, env,
+               via=["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    script, "sh"] + [t for _, t in mounts])
 
 
 def system_certs_dir(tmp_path, extra_pem=None):
