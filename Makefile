@@ -12,7 +12,8 @@
 #   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
 #   make bench      the benchmarks, written to docs/benchmarks.md
 #   make install    build/infx-exec, build/infx-import -> $(DESTDIR)$(BINDIR),
-#                   docs/infx-exec.1 -> $(DESTDIR)$(MANDIR)/man1
+#                   docs/infx-exec.1, docs/infx-import.1 ->
+#                   $(DESTDIR)$(MANDIR)/man1
 #
 # Our flags come first; CFLAGS, CPPFLAGS and LDFLAGS given by the user are
 # appended, so they can add to ours but not silently drop the warnings.
@@ -212,7 +213,7 @@ fuzz: $(FUZZ_BINS)
 
 demo:
 	scripts/install-deps.sh build test
-	$(MAKE) build/infx-exec
+	$(MAKE) build/infx-exec build/infx-import
 	scripts/demo.sh build/infx-exec
 
 packages:
@@ -224,10 +225,13 @@ install: static
 	install -m 0755 build/infx-import $(DESTDIR)$(BINDIR)/infx-import
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 docs/infx-exec.1 $(DESTDIR)$(MANDIR)/man1/infx-exec.1
+	install -m 0644 docs/infx-import.1 \
+		$(DESTDIR)$(MANDIR)/man1/infx-import.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/infx-exec $(DESTDIR)$(BINDIR)/infx-import \
-		$(DESTDIR)$(MANDIR)/man1/infx-exec.1
+		$(DESTDIR)$(MANDIR)/man1/infx-exec.1 \
+		$(DESTDIR)$(MANDIR)/man1/infx-import.1
 
 clean:
 	rm -rf build
