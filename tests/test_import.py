@@ -13,6 +13,7 @@ import re
 import shlex
 import signal
 import subprocess
+import textwrap
 import time
 import urllib.request
 
@@ -818,6 +819,26 @@ def test_a_stop_signal_ends_the_import(tool, stack_dotenv):
         "infx-import: stopped by SIGTERM; run infx-import again to finish " \
         "(what exists is skipped)"
     assert out.decode().splitlines()[-1] == "created folder prod:/supabase/supavisor"
+
+
+def test_the_env_cleanup_of_containers_md(tmp_path):
+    """The documented clean-up removes every key the layout reads from a
+    .env (export prefixes and blanks included) and keeps the rest."""
+    block = re.search(r"<!-- env-cleanup -->\s*```sh\n(.*?)```",
+                      CONTAINERS_MD.read_text(), re.S).group(1)
+    values, text = filled_env_example()
+    text += "export  VAULT_ENC_KEY = exported\n  DASHBOARD_PASSWORD=x\n"
+    (tmp_path / ".env").write_text(text)
+    (tmp_path / "compose-overrides").symlink_to(OVERRIDES)
+    p = subprocess.run(["sh", "-ec", textwrap.dedent(block)], cwd=tmp_path,
+                       capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    left = (tmp_path / ".env").read_text()
+    read = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", LAYOUT.read_text()))
+    for key in values:
+        kept = re.search(rf"^\s*(export\s+)?{key}\s*=", left, re.M)
+        assert bool(kept) == (key not in read), key
+    assert (tmp_path / ".env.bak").read_text() == text
 
 
 # --------------------------------------------------------------------------
