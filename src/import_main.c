@@ -655,6 +655,8 @@ int main(int argc, char **argv)
 
 	log_set_program("infx-import");
 	mem_set_exit_status(EXIT_FAILED);
+	/* A line as soon as each folder or secret is done, also in a pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	answer_init();
 	kvset_init(&j.file);
 	if (signals_catch() != 0) {

@@ -1133,16 +1133,17 @@ class InfisicalServer:
             rec["renewed"] = now
         return json_response(200, self._issue(ident, record=rec), headers=ctx)
 
-    # ----------------------------------------------------------------- folders
-    def _authenticated(self, headers, client_ip, ctx):
+    # ----------------------------------------------------------------- writes
+    def _authenticated(self, headers, client_ip, ctx, limit="write"):
         """The model and the token's record (401/403 as the server's
-        onRequest hook answers), counted against the write rate limit."""
+        onRequest hook answers), counted against the rate limit class
+        limit."""
         model = self._model()
         auth = headers.get("authorization")
         if auth is None:
             raise ApiError(401, "Token missing", "UnauthorizedError")
         rec = self._verify(auth[7:], model)
-        self._rate("write", client_ip, ctx)
+        self._rate(limit, client_ip, ctx)
         return model, rec
 
     @staticmethod
@@ -1162,6 +1163,7 @@ class InfisicalServer:
                            "PermissionDenied")
         return proj
 
+    # ----------------------------------------------------------------- folders
     @staticmethod
     def _folder_item(model, proj, env, path):
         f = model.folder(proj, env, path)
@@ -1271,12 +1273,7 @@ class InfisicalServer:
         return json_response(200, {"secret": item}, headers=ctx)
 
     def _list(self, version, query, headers, client_ip, ctx):
-        model = self._model()
-        auth = headers.get("authorization")
-        if auth is None:
-            raise ApiError(401, "Token missing", "UnauthorizedError")
-        rec = self._verify(auth[7:], model)
-        self._rate("secrets", client_ip, ctx)
+        model, rec = self._authenticated(headers, client_ip, ctx, "secrets")
 
         if version == 3:
             str_params = ["workspaceId", "workspaceSlug", "environment", "secretPath", "tagSlugs"]
