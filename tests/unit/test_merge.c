@@ -220,8 +220,6 @@ int main(void)
 		cmocka_unit_test(environment_refuses_bad_names),
 	};
 
-	/* As the program does: cJSON's tree of a list answer lives on the
-	 * arena that answer_secrets frees whole. */
-	answer_init();
+	answer_init();	/* cJSON's hooks, as the programs set them */
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
