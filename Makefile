@@ -192,7 +192,7 @@ FUZZ_BINS := build/fuzz/fuzz_response build/fuzz/fuzz_config
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) build/gen/ca_bundle.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(FUZZ_FLAGS) -Isrc \
+	$(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(FUZZ_FLAGS) -iquote src \
 		$(shell pkg-config --cflags $(DEV_PKGS)) -o $@ $^ \
 		$(shell pkg-config --libs $(DEV_PKGS))
 
