@@ -217,6 +217,8 @@ _VOLATILE = [
     (re.compile(r"with \d+ bytes remaining"), "with N bytes remaining"),
     (re.compile(r"\(\d+ attempts?;"), "(N attempts;"),
     (re.compile(r"up to \d+ s"), "up to N s"),
+    # the size of an environment (valgrind's launcher adds to it)
+    (re.compile(r"\btake \d+ bytes"), "take N bytes"),
 ]
 
 
