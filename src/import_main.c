@@ -114,7 +114,7 @@ struct job {
 	struct layout layout;
 	struct layout_plan plan;
 	struct action *actions;
-	size_t n;
+	size_t n, cap;
 	struct strlist folders;	/* to make sure of, parents first */
 	char dest[512];		/* scratch: "ENV:/folder" */
 };
@@ -217,9 +217,7 @@ static int apply(struct job *j, int c)
 static int option_error(int c, char **argv)
 {
 	const char *arg = argv[optind - 1];
-	char opt[3] = { '-', (char)optopt, '\0' };
-
-	char safe[64];
+	char opt[3] = { '-', (char)optopt, '\0' }, safe[64];
 
 	if (c != ':')
 		return usage_error("unknown option", arg);
@@ -364,14 +362,19 @@ static int read_layout(struct job *j)
 
 /* -- what to do ------------------------------------------------------------ */
 
+/* A new, empty action at the end of j->actions. */
 static struct action *add_action(struct job *j)
 {
-	struct action *a = xcalloc(j->n + 1, sizeof *a);
+	if (j->n == j->cap) {
+		struct action *a;
 
-	if (j->n)
-		memcpy(a, j->actions, j->n * sizeof *a);
-	free(j->actions);
-	j->actions = a;
+		j->cap = j->cap ? j->cap * 2 : 64;
+		a = xcalloc(j->cap, sizeof *a);
+		if (j->n)
+			memcpy(a, j->actions, j->n * sizeof *a);
+		free(j->actions);
+		j->actions = a;
+	}
 	return &j->actions[j->n++];
 }
 
