@@ -17,8 +17,9 @@
 #   make dev        a glibc build with ASan + UBSan, build/dev/infx-exec
 #   make bench      the benchmarks, written to docs/benchmarks.md
 #   make install    build/infx-exec, build/infx-import -> $(DESTDIR)$(BINDIR),
-#                   docs/infx-exec.1 -> $(DESTDIR)$(MANDIR)/man1 (with ARCH=,
-#                   that architecture's binaries)
+#                   docs/infx-exec.1, docs/infx-import.1 ->
+#                   $(DESTDIR)$(MANDIR)/man1 (with ARCH=, that
+#                   architecture's binaries)
 #
 # Our flags come first; CFLAGS, CPPFLAGS and LDFLAGS given by the user are
 # appended, so they can add to ours but not silently drop the warnings.
@@ -230,7 +231,7 @@ integration: dev build/infx-exec build/infx-import build/plain/infx-exec
 # is named explicitly, as the kernel's binfmt_misc may not know it. Tests
 # that start no binary are not collected again; those that inspect the
 # shim's own process (strace, gdb, /proc/PID/status) are skipped
-# (native_only in tests/, listed in docs/configuration.md).
+# (native_only in tests/, listed in README.md).
 ARM64_OUT := $(call out_dir,arm64)
 ARM64_RUNNER := $(if $(filter arm64,$(HOST_ARCH)),,qemu-aarch64-static)
 check-arm64:
@@ -274,7 +275,7 @@ FUZZ_BINS := build/fuzz/fuzz_response build/fuzz/fuzz_config
 
 build/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) build/gen/ca_bundle.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(FUZZ_FLAGS) -Isrc \
+	$(FUZZ_CC) -std=c11 -D_DEFAULT_SOURCE $(WARNINGS) $(FUZZ_FLAGS) -iquote src \
 		$(shell pkg-config --cflags $(DEV_PKGS)) -o $@ $^ \
 		$(shell pkg-config --libs $(DEV_PKGS))
 
@@ -295,7 +296,7 @@ fuzz: $(FUZZ_BINS)
 
 demo:
 	scripts/install-deps.sh build test
-	$(MAKE) build/infx-exec
+	$(MAKE) build/infx-exec build/infx-import
 	scripts/demo.sh build/infx-exec
 
 packages:
@@ -307,10 +308,13 @@ install: static
 	install -m 0755 $(OUT)/infx-import $(DESTDIR)$(BINDIR)/infx-import
 	install -d $(DESTDIR)$(MANDIR)/man1
 	install -m 0644 docs/infx-exec.1 $(DESTDIR)$(MANDIR)/man1/infx-exec.1
+	install -m 0644 docs/infx-import.1 \
+		$(DESTDIR)$(MANDIR)/man1/infx-import.1
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/infx-exec $(DESTDIR)$(BINDIR)/infx-import \
-		$(DESTDIR)$(MANDIR)/man1/infx-exec.1
+		$(DESTDIR)$(MANDIR)/man1/infx-exec.1 \
+		$(DESTDIR)$(MANDIR)/man1/infx-import.1
 
 clean:
 	rm -rf build

@@ -442,6 +442,34 @@ char *answer_token(const struct http_response *resp)
 	return token;
 }
 
+int answer_folder_names(const struct http_response *resp,
+			struct strlist *out, char *err, size_t errlen)
+{
+	cJSON *root = answer_json(resp->body, resp->len);
+	const cJSON *folders = cJSON_GetObjectItemCaseSensitive(root,
+								"folders");
+	const cJSON *f;
+	int rc = 0;
+
+	if (!cJSON_IsArray(folders)) {
+		snprintf(err, errlen, "the answer has no \"folders\" array");
+		cJSON_Delete(root);
+		return -1;
+	}
+	cJSON_ArrayForEach(f, folders) {
+		const char *name = string_field(f, "name");
+
+		if (!name) {
+			snprintf(err, errlen, "a folder without a \"name\"");
+			rc = -1;
+			break;
+		}
+		strlist_add(out, name, strlen(name));
+	}
+	cJSON_Delete(root);
+	return rc;
+}
+
 /* "clientSecret: Required; ..." from a zod issue array. */
 static void describe_issues(const cJSON *issues, char *buf, size_t len)
 {

@@ -6,6 +6,7 @@
 
 #include "kvset.h"
 #include "response.h"
+#include "strlist.h"
 
 struct cJSON;
 
@@ -76,6 +77,15 @@ char *answer_token(const struct http_response *resp);
 /* Whether t can be an access token in an HTTP header: not empty, printable,
  * no blank. */
 int answer_token_is_valid(const char *t);
+
+/*
+ * The "name" of each item of the "folders" array of GET /v1/folders
+ * (infisical-api.md 2.6), appended to out in the answer's order.
+ * Returns 0, or -1 with a reason in err (size errlen): not JSON, no
+ * "folders" array, an item without a string "name".
+ */
+int answer_folder_names(const struct http_response *resp,
+			struct strlist *out, char *err, size_t errlen);
 
 /*
  * Describe a non-2xx answer in one line for an error message, from the

@@ -474,37 +474,41 @@ static const struct flag *flag_coded(int code)
 
 /* A list option replaces its variable's list the first time it is given;
  * repeated, it adds to itself. */
-static void forget_variable_list(struct config *cfg, const struct variable *v,
-				 unsigned long long *seen)
+static void forget_variable_list(struct config *cfg, const struct variable *v)
 {
 	size_t bit = (size_t)(v - variables);
 
 	if ((v->set != set_list && v->set != set_preserve) ||
-	    (*seen >> bit & 1))
+	    (cfg->flag_lists >> bit & 1))
 		return;
-	*seen |= 1ULL << bit;
+	cfg->flag_lists |= 1ULL << bit;
 	strlist_free(AT(cfg, v, struct strlist));
 	cfg->preserve_all = v->set == set_preserve ? 0 : cfg->preserve_all;
 }
 
-/* Apply one option. Returns 0, or -1 after a message. */
-static int apply_option(struct config *cfg, int c, unsigned long long *seen)
+int config_set(struct config *cfg, const char *variable, const char *value,
+	       const char *flag)
 {
-	const struct flag *f = flag_coded(c);
-	const struct variable *v = variable_named(f->variable,
-						  strlen(f->variable));
-	const char *value = optarg ? optarg : f->fixed;
-	char name[32];
+	const struct variable *v = variable_named(variable, strlen(variable));
 
-	if (c == 256 && !*value) {
+	if (v->set == set_url && !*value) {
 		/* Unlike an empty variable, an empty flag is a mistake: it
 		 * would mean Infisical Cloud. */
-		log_error("--api-url is empty");
+		log_error("%s is empty", flag);
 		return -1;
 	}
-	forget_variable_list(cfg, v, seen);
+	forget_variable_list(cfg, v);
+	return v->set(cfg, v, value, flag);
+}
+
+/* Apply one option. Returns 0, or -1 after a message. */
+static int apply_option(struct config *cfg, int c)
+{
+	const struct flag *f = flag_coded(c);
+	char name[32];
+
 	snprintf(name, sizeof name, "--%s", f->name);
-	return v->set(cfg, v, value, name);
+	return config_set(cfg, f->variable, optarg ? optarg : f->fixed, name);
 }
 
 /* An option getopt_long did not accept: one line, and the usage hint. */
@@ -573,17 +577,16 @@ static int normalize_api_url(struct config *cfg)
 	return 0;
 }
 
-/* Checks that need every setting: required values, path shapes. */
-static int validate(struct config *cfg)
+int config_finish(struct config *cfg, int need_target)
 {
 	size_t i;
 	char safe[128];
 
-	if (!cfg->project_id || !*cfg->project_id) {
+	if (need_target && (!cfg->project_id || !*cfg->project_id)) {
 		log_error("no project: set INFISICAL_PROJECT_ID or --project-id");
 		return -1;
 	}
-	if (!cfg->environment || !*cfg->environment) {
+	if (need_target && (!cfg->environment || !*cfg->environment)) {
 		log_error("no environment: set INFISICAL_ENVIRONMENT or --env "
 			  "to an environment slug (e.g. dev, prod)");
 		return -1;
@@ -604,8 +607,16 @@ static int validate(struct config *cfg)
 	return normalize_api_url(cfg);
 }
 
-/* Every variable of the table that is set, in table order. */
-static int load_variables(struct config *cfg, char **envp)
+void config_init(struct config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->imports = cfg->expand = 1;
+	cfg->timeout = DEFAULT_TIMEOUT;
+	cfg->max_secrets = DEFAULT_MAX_SECRETS;
+	cfg->stop_timeout = DEFAULT_STOP_TIMEOUT;
+}
+
+int config_read_variables(struct config *cfg, char **envp)
 {
 	size_t i;
 
@@ -616,23 +627,18 @@ static int load_variables(struct config *cfg, char **envp)
 		if (value && v->set(cfg, v, value, v->name) != 0)
 			return -1;
 	}
+	warn_unknown(envp);
 	return 0;
 }
 
 enum config_status config_load(struct config *cfg, int argc, char **argv,
 			       char **envp)
 {
-	unsigned long long seen = 0;
 	int c;
 
-	memset(cfg, 0, sizeof *cfg);
-	cfg->imports = cfg->expand = 1;
-	cfg->timeout = DEFAULT_TIMEOUT;
-	cfg->max_secrets = DEFAULT_MAX_SECRETS;
-	cfg->stop_timeout = DEFAULT_STOP_TIMEOUT;
-	if (load_variables(cfg, envp) != 0)
+	config_init(cfg);
+	if (config_read_variables(cfg, envp) != 0)
 		return CONFIG_FAILED;
-	warn_unknown(envp);
 
 	/* '+': stop at the first operand, so the command's flags stay its. */
 	opterr = 0;
@@ -646,7 +652,7 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 			option_error(c, argv);
 			return CONFIG_FAILED;
 		}
-		if (apply_option(cfg, c, &seen) != 0)
+		if (apply_option(cfg, c) != 0)
 			return CONFIG_FAILED;
 	}
 	if (optind >= argc && !cfg->check) {
@@ -655,7 +661,7 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 		return CONFIG_FAILED;
 	}
 	cfg->command = argv + optind;	/* empty with --check alone */
-	return validate(cfg) == 0 ? CONFIG_OK : CONFIG_FAILED;
+	return config_finish(cfg, 1) == 0 ? CONFIG_OK : CONFIG_FAILED;
 }
 
 void config_free(struct config *cfg)

@@ -40,6 +40,10 @@ struct config {
 	long stop_timeout;	/* seconds from SIGTERM to SIGKILL (10) */
 
 	char **command;		/* argv of the command (points into argv) */
+
+	/* Parsing state: bit N set once a flag replaced the list of the
+	 * variable table's entry N (config_set). */
+	unsigned long long flag_lists;
 };
 
 enum config_status {
@@ -66,7 +70,35 @@ enum config_status {
 enum config_status config_load(struct config *cfg, int argc, char **argv,
 			       char **envp);
 
-/* Free what config_load allocated. */
+/*
+ * config_load in steps, for a tool with flags of its own (infx-import):
+ *   config_init            every setting at its default;
+ *   config_read_variables  the variables of envp, through the one table
+ *                          (same values, ranges and messages as
+ *                          infx-exec's), and the warnings for misspelt
+ *                          INFX_* / INFISICAL_* names;
+ *   config_set             one flag's value, applied through its
+ *                          variable's entry: variable is the table's name
+ *                          (e.g. "INFISICAL_API_URL"), flag what the user
+ *                          wrote ("--api-url"), for messages; a list
+ *                          variable's list is replaced by the first flag
+ *                          and added to by the next ones; an empty URL
+ *                          flag is an error;
+ *   config_finish          the checks that need every setting: a project
+ *                          and an environment when need_target (else they
+ *                          may be unset), paths starting with '/' (none
+ *                          given: "/"), the API URL's shape, then its
+ *                          normalised form ("/api" added).
+ * Each returns 0 (config_init: nothing), or -1 after one line naming the
+ * variable or flag. variable must be a name of the table.
+ */
+void config_init(struct config *cfg);
+int config_read_variables(struct config *cfg, char **envp);
+int config_set(struct config *cfg, const char *variable, const char *value,
+	       const char *flag);
+int config_finish(struct config *cfg, int need_target);
+
+/* Free what config_load (or the steps) allocated. */
 void config_free(struct config *cfg);
 
 /* The --help text (stdout, exit 0). */

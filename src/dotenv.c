@@ -1,6 +1,7 @@
 /* dotenv.c - the .env syntax of docker compose and python-dotenv. */
 #include "dotenv.h"
 
+#include "mem.h"
 #include "wbuf.h"
 
 #include <stdio.h>
@@ -10,6 +11,16 @@
 struct cursor {
 	const char *p, *end;
 	size_t line;
+};
+
+/* What one parse hands its entries to. */
+struct reader {
+	int sections;		/* section lines allowed */
+	char *section;		/* the current one, malloc'd, or NULL */
+	dotenv_fn fn;
+	void *ctx;
+	char *err;		/* fn's reason, errlen bytes */
+	size_t errlen;
 };
 
 static int blank(char c)
@@ -31,6 +42,13 @@ static void skip_line(struct cursor *c)
 		c->p++;
 		c->line++;
 	}
+}
+
+/* Whether only blanks, a comment or the line's end follow. */
+static int at_line_end(const struct cursor *c)
+{
+	return c->p >= c->end || *c->p == '\n' || *c->p == '\r' ||
+	       *c->p == '#';
 }
 
 static int name_char(char ch, int first)
@@ -83,23 +101,23 @@ static const char *unquoted(struct cursor *c, struct wbuf *v)
 }
 
 /* One NAME=value entry; c->p is at the name. */
-static const char *entry(struct cursor *c, struct kvset *out)
+static const char *entry(struct cursor *c, struct reader *r, size_t line)
 {
-	const char *name = c->p, *why = NULL;
-	size_t name_len;
+	struct dotenv_entry e = { line, r->section, c->p, 0, "", 0 };
+	const char *why = NULL;
 	struct wbuf v = { 0 };
 
 	if (c->end - c->p > 7 && memcmp(c->p, "export", 6) == 0 &&
 	    blank(c->p[6])) {
 		c->p += 7;
 		skip_blanks(c);
-		name = c->p;
+		e.name = c->p;
 	}
-	while (c->p < c->end && name_char(*c->p, c->p == name))
+	while (c->p < c->end && name_char(*c->p, c->p == e.name))
 		c->p++;
-	name_len = (size_t)(c->p - name);
+	e.name_len = (size_t)(c->p - e.name);
 	skip_blanks(c);
-	if (name_len == 0)
+	if (e.name_len == 0)
 		return "a line that is not NAME=value (bad name)";
 	if (c->p >= c->end || *c->p != '=')
 		return "a line that is not NAME=value (no '=')";
@@ -110,23 +128,53 @@ static const char *entry(struct cursor *c, struct kvset *out)
 
 		why = quoted(c, q, &v);
 		skip_blanks(c);
-		if (!why && c->p < c->end && *c->p != '\n' && *c->p != '\r' &&
-		    *c->p != '#')
+		if (!why && !at_line_end(c))
 			why = "text after the closing quote";
 	} else {
 		why = unquoted(c, &v);
 	}
-	if (!why)
-		kvset_put(out, name, name_len, v.data ? v.data : "", v.len,
-			  NULL, KV_REPLACE);
+	if (!why) {
+		e.value = v.data ? v.data : "";
+		e.value_len = v.len;
+		if (r->fn(r->ctx, &e, r->err, r->errlen) != 0)
+			why = r->err;
+	}
 	wbuf_free(&v);
 	return why;
 }
 
-int dotenv_parse(const char *text, size_t len, struct kvset *out, char *err,
-		 size_t errlen)
+/* A "[TEXT]" line; c->p is at the '['. */
+static const char *section(struct cursor *c, struct reader *r, size_t line)
+{
+	struct dotenv_entry e = { line, NULL, NULL, 0, NULL, 0 };
+	const char *start, *stop;
+
+	c->p++;
+	skip_blanks(c);
+	start = c->p;
+	while (c->p < c->end && *c->p != ']' && *c->p != '\n')
+		c->p++;
+	if (c->p >= c->end || *c->p != ']')
+		return "a section line without its ']'";
+	for (stop = c->p; stop > start && blank(stop[-1]); stop--)
+		;
+	if (stop == start)
+		return "an empty section name";
+	c->p++;
+	skip_blanks(c);
+	if (!at_line_end(c))
+		return "text after the section's ']'";
+	free(r->section);
+	r->section = xmemdup(start, (size_t)(stop - start));
+	e.section = r->section;
+	return r->fn(r->ctx, &e, r->err, r->errlen) != 0 ? r->err : NULL;
+}
+
+static int read_all(const char *text, size_t len, struct reader *r,
+		    char *err, size_t errlen)
 {
 	struct cursor c = { text, text + len, 1 };
+	char why_copy[256];
 
 	if (memchr(text, '\0', len)) {
 		snprintf(err, errlen, "the file holds a NUL byte");
@@ -144,12 +192,42 @@ int dotenv_parse(const char *text, size_t len, struct kvset *out, char *err,
 			continue;
 		}
 		line = c.line;
-		why = entry(&c, out);
+		why = r->sections && *c.p == '[' ? section(&c, r, line) :
+		      entry(&c, r, line);
 		if (why) {
-			snprintf(err, errlen, "line %zu: %s", line, why);
+			/* why may be err itself (fn's reason). */
+			snprintf(why_copy, sizeof why_copy, "%s", why);
+			snprintf(err, errlen, "line %zu: %s", line, why_copy);
 			return -1;
 		}
 		skip_line(&c);
 	}
 	return 0;
+}
+
+static int put_entry(void *ctx, const struct dotenv_entry *e, char *err,
+		     size_t errlen)
+{
+	(void)err, (void)errlen;
+	kvset_put(ctx, e->name, e->name_len, e->value, e->value_len, NULL,
+		  KV_REPLACE);
+	return 0;
+}
+
+int dotenv_parse(const char *text, size_t len, struct kvset *out, char *err,
+		 size_t errlen)
+{
+	struct reader r = { 0, NULL, put_entry, out, err, errlen };
+
+	return read_all(text, len, &r, err, errlen);
+}
+
+int dotenv_read(const char *text, size_t len, dotenv_fn fn, void *ctx,
+		char *err, size_t errlen)
+{
+	struct reader r = { 1, NULL, fn, ctx, err, errlen };
+	int rc = read_all(text, len, &r, err, errlen);
+
+	free(r.section);
+	return rc;
 }

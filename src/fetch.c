@@ -25,18 +25,6 @@ struct lister {
 	size_t unchanged;	/* paths that answered 304 */
 };
 
-/* Append "&name=escaped(value)" to buf (size n, already holding text). */
-static void add_param(struct http *h, char *buf, size_t n, const char *name,
-		      const char *value)
-{
-	char *e = http_escape(h, value);
-	size_t used = strlen(buf);
-
-	snprintf(buf + used, n - used, "%s%s=%s",
-		 strchr(buf, '?') ? "&" : "?", name, e);
-	free(e);
-}
-
 static char *list_url(const struct lister *l, const char *path)
 {
 	static const char *const yes_no[] = { "false", "true" };
@@ -47,22 +35,25 @@ static char *list_url(const struct lister *l, const char *path)
 	char *url = xmalloc(n);
 
 	snprintf(url, n, "%s%s", cfg->api_url, l->v3 ? V3_ROUTE : V4_ROUTE);
-	add_param(l->h, url, n, l->v3 ? "workspaceId" : "projectId",
-		  cfg->project_id);
-	add_param(l->h, url, n, "environment", cfg->environment);
-	add_param(l->h, url, n, "secretPath", path);
+	http_add_param(l->h, url, n, l->v3 ? "workspaceId" : "projectId",
+		       cfg->project_id);
+	http_add_param(l->h, url, n, "environment", cfg->environment);
+	http_add_param(l->h, url, n, "secretPath", path);
 	/* v3 and older v4 read include_imports, newer v4 includeImports:
 	 * unknown query keys are ignored, so send both. */
-	add_param(l->h, url, n, "include_imports", yes_no[cfg->imports]);
+	http_add_param(l->h, url, n, "include_imports",
+		       yes_no[cfg->imports]);
 	if (!l->v3)
-		add_param(l->h, url, n, "includeImports", yes_no[cfg->imports]);
-	add_param(l->h, url, n, "recursive", yes_no[cfg->recursive]);
-	add_param(l->h, url, n, "expandSecretReferences", yes_no[cfg->expand]);
+		http_add_param(l->h, url, n, "includeImports",
+			       yes_no[cfg->imports]);
+	http_add_param(l->h, url, n, "recursive", yes_no[cfg->recursive]);
+	http_add_param(l->h, url, n, "expandSecretReferences",
+		       yes_no[cfg->expand]);
 	/* The default, sent so that a server that would hide values answers
 	 * 403 instead (fetch.h). */
-	add_param(l->h, url, n, "viewSecretValue", "true");
+	http_add_param(l->h, url, n, "viewSecretValue", "true");
 	if (cfg->tags)
-		add_param(l->h, url, n, "tagSlugs", cfg->tags);
+		http_add_param(l->h, url, n, "tagSlugs", cfg->tags);
 	return url;
 }
 

@@ -589,6 +589,17 @@ void http_response_free(struct http_response *resp)
 	memset(resp, 0, sizeof *resp);
 }
 
+void http_add_param(struct http *h, char *buf, size_t n, const char *name,
+		    const char *value)
+{
+	char *e = http_escape(h, value);
+	size_t used = strlen(buf);
+
+	snprintf(buf + used, n - used, "%s%s=%s",
+		 strchr(buf, '?') ? "&" : "?", name, e);
+	free(e);
+}
+
 char *http_escape(struct http *h, const char *s)
 {
 	char *e = curl_easy_escape(h->curl, s, 0);

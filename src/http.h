@@ -110,6 +110,11 @@ void http_response_free(struct http_response *resp);
 /* Percent-encode s for a query string (malloc'd). */
 char *http_escape(struct http *h, const char *s);
 
+/* Append "?name=value" (the first) or "&name=value" to the URL in buf
+ * (size n), value percent-encoded; cut to fit n. */
+void http_add_param(struct http *h, char *buf, size_t n, const char *name,
+		    const char *value);
+
 /* Close the connection and free the client. NULL is allowed. */
 void http_free(struct http *h);
 

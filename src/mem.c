@@ -9,10 +9,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int exhausted_status = EXIT_SHIM_FAILED;
+
+void mem_set_exit_status(int status)
+{
+	exhausted_status = status;
+}
+
 _Noreturn void mem_exhausted(void)
 {
 	log_error("out of memory");
-	exit(EXIT_SHIM_FAILED);
+	exit(exhausted_status);
 }
 
 void *xmalloc(size_t n)

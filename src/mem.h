@@ -21,6 +21,10 @@ char *xmemdup(const void *p, size_t len);
  * line and exit status as the x-allocators. */
 _Noreturn void mem_exhausted(void);
 
+/* The exit status of that end: 125 (infx-exec's) unless set (infx-import:
+ * 1, its "failed"). */
+void mem_set_exit_status(int status);
+
 /*
  * The one wipe-and-free: explicit_bzero the whole block (its usable size,
  * malloc_usable_size(3), glibc and musl) then free(3). NULL is allowed.

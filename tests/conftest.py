@@ -15,6 +15,7 @@ import copy
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import subprocess
@@ -71,6 +72,19 @@ def shim_command(shim, args=(), via=()):
     """The argv that starts shim with args: via (wrappers such as unshare),
     then INFX_RUNNER, then the binary."""
     return list(via) + RUNNER + [shim] + list(args)
+
+
+def runnable(binary, directory):
+    """A path that runs binary, for a program that is given one (a script's
+    --exec): binary itself, or under INFX_RUNNER a script of the same name
+    in directory that starts it through the runner."""
+    if not RUNNER:
+        return binary
+    wrapper = Path(directory) / os.path.basename(binary)
+    wrapper.write_text("#!/bin/sh\nexec %s \"$@\"\n" % " ".join(
+        shlex.quote(w) for w in RUNNER + [os.path.abspath(binary)]))
+    wrapper.chmod(0o755)
+    return str(wrapper)
 
 
 native_only = pytest.mark.native_only
@@ -261,6 +275,8 @@ _VOLATILE = [
     (re.compile(r"with \d+ bytes remaining"), "with N bytes remaining"),
     (re.compile(r"\(\d+ attempts?;"), "(N attempts;"),
     (re.compile(r"up to \d+ s"), "up to N s"),
+    # the size of an environment (valgrind's launcher adds to it)
+    (re.compile(r"\btake \d+ bytes"), "take N bytes"),
 ]
 
 
@@ -290,20 +306,28 @@ def _golden_name(request):
     yield
 
 
-def fails_closed(p, marker=None, golden=None):
+def fails_closed(p, marker=None, golden=None, program="infx-exec",
+                 status=125):
     """The failure contract: exit 125, nothing on stdout, the command never
     ran (marker, a file it would have made, absent), and exactly one error
     line on stderr, possibly after "infx-exec: warning: " lines. Returns
     the error line, which must equal tests/golden/NAME.txt once normalized
     (ports, temporary paths, timings): NAME is golden, or by default the
     test's name (and a count when it checks several failures), so that no
-    message changes unnoticed. INFX_GOLDEN_UPDATE=1 rewrites the files."""
-    assert p.returncode == 125, (p.returncode, p.stderr)
-    assert not p.stdout, p.stdout
+    message changes unnoticed. INFX_GOLDEN_UPDATE=1 rewrites the files.
+    For infx-import (program), status is its own (1 failed, 2 usage: then
+    the "Try 'infx-import --help'" hint may follow the line) and stdout may
+    hold what was done before the failure: the caller checks it."""
+    assert p.returncode == status, (p.returncode, p.stderr)
+    assert program != "infx-exec" or not p.stdout, p.stdout
     assert marker is None or not marker.exists()
     lines = p.stderr.decode().splitlines()
-    assert lines and all(ln.startswith("infx-exec: ") for ln in lines), lines
-    errors = [ln for ln in lines if not ln.startswith("infx-exec: warning: ")]
+    hint = f"Try '{program} --help' for more information."
+    if program != "infx-exec" and status == 2 and lines and lines[-1] == hint:
+        lines = lines[:-1]
+    prefix = program + ": "
+    assert lines and all(ln.startswith(prefix) for ln in lines), lines
+    errors = [ln for ln in lines if not ln.startswith(prefix + "warning: ")]
     assert len(errors) == 1, lines
     if not golden:
         _current["calls"] += 1

@@ -89,7 +89,8 @@ for the JWT HMAC, random by default), ``verbose=False``, ``rate_window=60``
 appended before any fault is applied.
 
 Faults (``route`` = "login" (every */login route), "list" (v3 and v4 list),
-"status", "renew", "revoke" or "any"; each fault is used by the next matching
+"status", "renew", "revoke", "write" (secret create/update), "folders" or
+"any"; each fault is used by the next matching
 request, ``times`` times, in the order added):
 
   status     kw status=503, body=None (None: standard error body; dict: JSON;
@@ -121,6 +122,17 @@ POST /api/v1/auth/token/renew               {accessToken}
 POST /api/v1/auth/token/revoke              {accessToken}
 GET  /api/v3/secrets/raw                    workspaceId|workspaceSlug, environment, ...
 GET  /api/v4/secrets                        projectId, environment, ... (unless v4=False)
+POST|PATCH /api/v3/secrets/raw/NAME         {workspaceId, environment, secretPath,
+                                             secretValue, type}: create | update
+POST /api/v1/folders                        {workspaceId, environment, name, path}
+GET  /api/v1/folders                        workspaceId, environment, path
+
+Folders (infisical-api.md 2.6): creating one that exists answers that folder
+(same id); missing parents are made on the way (mkdir -p); an unknown
+environment is a 404, an identity with "readOnly": true a 403 (checked first,
+as the server's CASL check), a name other than letters, digits, '-' and '_'
+a 500 "Something went wrong" (what the 2024-10 backend answered). Listing a
+path that does not exist answers no folders; an unknown environment, 404.
 
 Anything else: Fastify's default 404 ``{"message":"Route GET:/x not found",
 "error":"Not Found","statusCode":404}``.  POST bodies are parsed like Fastify:
@@ -211,7 +223,7 @@ HTML_PAGE = ("<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\
 
 FAULT_KINDS = ("status", "delay", "slow_body", "truncate", "malformed", "html",
                "redirect", "huge", "close", "encoding", "gzip_bomb", "big_header")
-FAULT_ROUTES = ("login", "list", "status", "renew", "revoke", "any")
+FAULT_ROUTES = ("login", "list", "status", "renew", "revoke", "write", "folders", "any")
 
 _SURROGATE_RE = re.compile("[\ud800-\udfff]")
 
@@ -793,6 +805,10 @@ class InfisicalServer:
             return "revoke"
         if p in ("/api/v3/secrets/raw", "/api/v4/secrets"):
             return "list"
+        if p.startswith("/api/v3/secrets/raw/"):
+            return "write"
+        if p == "/api/v1/folders":
+            return "folders"
         return "other"
 
     def _fault_response(self, fault, resp, route, path):
@@ -897,6 +913,10 @@ class InfisicalServer:
         if method in ("POST", "PATCH") and p.startswith("/api/v3/secrets/raw/"):
             name = urllib.parse.unquote(p[len("/api/v3/secrets/raw/"):])
             return self._write(method, name, headers, body, client_ip, ctx)
+        if method == "POST" and p == "/api/v1/folders":
+            return self._create_folder(headers, body, client_ip, ctx)
+        if getlike and p == "/api/v1/folders":
+            return self._list_folders(query, headers, client_ip, ctx)
         if getlike and p == "/api/v3/secrets/raw":
             return self._list(3, query, headers, client_ip, ctx)
         if getlike and p == "/api/v4/secrets" and self.v4:
@@ -1113,6 +1133,102 @@ class InfisicalServer:
             rec["renewed"] = now
         return json_response(200, self._issue(ident, record=rec), headers=ctx)
 
+    # ----------------------------------------------------------------- writes
+    def _authenticated(self, headers, client_ip, ctx, limit="write"):
+        """The model and the token's record (401/403 as the server's
+        onRequest hook answers), counted against the rate limit class
+        limit."""
+        model = self._model()
+        auth = headers.get("authorization")
+        if auth is None:
+            raise ApiError(401, "Token missing", "UnauthorizedError")
+        rec = self._verify(auth[7:], model)
+        self._rate(limit, client_ip, ctx)
+        return model, rec
+
+    @staticmethod
+    def _project_for(model, rec, project_id, action=None, subject=None):
+        """The project, and with action the permission to do it on subject:
+        403 PermissionDenied for a readOnly identity or a project outside
+        the identity's list."""
+        proj = model.projects.get(project_id)
+        if proj is None:
+            raise ApiError(404, "Project with ID '%s' not found during bot lookup. Are you "
+                           "sure you are using the correct project ID?" % project_id, "NotFound")
+        ident = model.by_identity.get(rec.get("identityId"))
+        allowed = None if ident is None else ident.get("projects")
+        if action and ((allowed is not None and proj["id"] not in allowed) or
+                       (ident is not None and ident.get("readOnly"))):
+            raise ApiError(403, "You are not allowed to %s on %s" % (action, subject),
+                           "PermissionDenied")
+        return proj
+
+    # ----------------------------------------------------------------- folders
+    @staticmethod
+    def _folder_item(model, proj, env, path):
+        f = model.folder(proj, env, path)
+        parent = model.folder(proj, env, norm_path(path.rsplit("/", 1)[0])) \
+            if path != "/" else None
+        return {"id": f["id"], "name": path.rsplit("/", 1)[-1] or "root",
+                "version": 1, "createdAt": model.default_ts, "updatedAt": model.default_ts,
+                "envId": str(uuid.uuid5(NAMESPACE, "env:%s:%s" % (proj["id"], env))),
+                "parentId": parent["id"] if parent else None, "isReserved": False}
+
+    def _create_folder(self, headers, body, client_ip, ctx):
+        """POST /api/v1/folders {workspaceId, environment, name, path}."""
+        model, rec = self._authenticated(headers, client_ip, ctx)
+        req = self._json_body(headers, body) or {}
+        issues = zod_string_issues(req, ["workspaceId", "environment", "name"])
+        if issues:
+            raise ApiError(self.query_validation_status, issues, "ValidationFailure")
+        parent = norm_path(req.get("path") or req.get("directory") or "/")
+        project_id, env, name = req["workspaceId"].strip(), req["environment"].strip(), \
+            req["name"].strip()
+        proj = self._project_for(model, rec, project_id, "create", "secret-folders")
+        if env not in proj["envs"]:
+            raise ApiError(404, "Environment with slug '%s' in project with ID '%s' not found"
+                           % (env, project_id), "NotFound")
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", name):
+            raise ApiError(500, "Something went wrong", "InternalServerError")
+        path = norm_path(parent + "/" + name)
+        with self._lock:
+            envs = self.data["projects"][project_id].setdefault("environments", {})
+            eraw = envs.setdefault(env, {}) or {}
+            envs[env] = eraw
+            if "folders" not in eraw:
+                root = {k: eraw.pop(k) for k in ("secrets", "imports") if k in eraw}
+                eraw["folders"] = {"/": root} if root else {}
+            eraw["folders"].setdefault(path, {"secrets": {}})
+        model = self._model()
+        return json_response(200, {"folder": self._folder_item(
+            model, model.projects[project_id], env, path)}, headers=ctx)
+
+    def _list_folders(self, query, headers, client_ip, ctx):
+        """GET /api/v1/folders?workspaceId=&environment=&path=: the folders
+        directly in path."""
+        model, rec = self._authenticated(headers, client_ip, ctx)
+
+        def get(name):
+            vals = query.get(name)
+            return vals[0].strip() if vals else ""
+        project_id, env = get("workspaceId"), get("environment")
+        if not project_id or not env:
+            raise ApiError(self.query_validation_status, [{
+                "code": "invalid_type", "expected": "string", "received": "undefined",
+                "path": ["workspaceId" if not project_id else "environment"],
+                "message": "Required"}], "ValidationFailure")
+        proj = self._project_for(model, rec, project_id)
+        if env not in proj["envs"]:
+            raise ApiError(404, "Environment with slug '%s' not found" % env, "NotFound")
+        path = norm_path(get("path") or get("directory") or "/")
+        prefix = path.rstrip("/") + "/"
+        children = sorted(p for p in proj["envs"][env]
+                          if p != path and p.startswith(prefix) and "/" not in p[len(prefix):])
+        if model.folder(proj, env, path) is None:
+            children = []
+        return json_response(200, {"folders": [self._folder_item(model, proj, env, c)
+                                                for c in children]}, headers=ctx)
+
     # ----------------------------------------------------------------- secrets
     def _write(self, method, name, headers, body, client_ip, ctx):
         """POST (create) or PATCH (update) /api/v3/secrets/raw/:name with
@@ -1120,12 +1236,7 @@ class InfisicalServer:
         create-secret*, update-secret and viewer-create-forbidden samples.
         Identities with "readOnly": true may not write. The folder must
         exist (as on a real server)."""
-        model = self._model()
-        auth = headers.get("authorization")
-        if auth is None:
-            raise ApiError(401, "Token missing", "UnauthorizedError")
-        rec = self._verify(auth[7:], model)
-        self._rate("write", client_ip, ctx)
+        model, rec = self._authenticated(headers, client_ip, ctx)
         req = self._json_body(headers, body) or {}
         if not isinstance(req.get("secretValue"), str):
             raise ApiError(self.query_validation_status, [{
@@ -1135,16 +1246,8 @@ class InfisicalServer:
         project_id, env = req.get("workspaceId"), req.get("environment")
         if not project_id or not env:
             raise ApiError(400, "Missing project id or environment", "BadRequest")
-        proj = model.projects.get(project_id)
-        if proj is None:
-            raise ApiError(404, "Project with ID '%s' not found during bot lookup. Are you "
-                           "sure you are using the correct project ID?" % project_id, "NotFound")
-        ident = model.by_identity.get(rec.get("identityId"))
-        allowed = None if ident is None else ident.get("projects")
-        if (allowed is not None and proj["id"] not in allowed) or \
-                (ident is not None and ident.get("readOnly")):
-            raise ApiError(403, "You are not allowed to %s on secrets"
-                           % ("create" if method == "POST" else "edit"), "PermissionDenied")
+        proj = self._project_for(model, rec, project_id,
+                                 "create" if method == "POST" else "edit", "secrets")
         path = norm_path(req.get("secretPath") or "/")
         if model.folder(proj, env, path) is None:
             raise ApiError(404, "Folder with path '%s' in environment '%s' was not found. "
@@ -1170,12 +1273,7 @@ class InfisicalServer:
         return json_response(200, {"secret": item}, headers=ctx)
 
     def _list(self, version, query, headers, client_ip, ctx):
-        model = self._model()
-        auth = headers.get("authorization")
-        if auth is None:
-            raise ApiError(401, "Token missing", "UnauthorizedError")
-        rec = self._verify(auth[7:], model)
-        self._rate("secrets", client_ip, ctx)
+        model, rec = self._authenticated(headers, client_ip, ctx, "secrets")
 
         if version == 3:
             str_params = ["workspaceId", "workspaceSlug", "environment", "secretPath", "tagSlugs"]

@@ -48,17 +48,17 @@ def help_options(text):
     return opts
 
 
-def man_lines():
+def man_lines(man=MAN):
     """The man page's lines, roff continuations (a trailing backslash)
     joined, comments left out."""
-    text = MAN.read_text().replace("\\\n", "")
+    text = man.read_text().replace("\\\n", "")
     return [ln for ln in text.splitlines() if not ln.startswith('.\\"')]
 
 
-def man_sections():
-    """{section name: [lines]} of the man page."""
+def man_sections(man=MAN):
+    """{section name: [lines]} of the man page (man: another page)."""
     sections, current = {}, None
-    for line in man_lines():
+    for line in man_lines(man):
         if line.startswith(".Sh "):
             current = line[4:].strip().strip('"')
             sections[current] = []
@@ -67,8 +67,8 @@ def man_sections():
     return sections
 
 
-def section(name):
-    sections = man_sections()
+def section(name, man=MAN):
+    sections = man_sections(man)
     assert name in sections, f"the man page has no {name} section"
     return sections[name]
 
@@ -79,11 +79,11 @@ def flag_name(token):
     return ("long", token[1:]) if token.startswith("-") else ("short", token)
 
 
-def man_options():
+def man_options(man=MAN):
     """{long name: (short letter or None, argument)} from the .It lines of
     the OPTIONS section; argument as in help_options."""
     opts = {}
-    for line in section("OPTIONS"):
+    for line in section("OPTIONS", man):
         if not line.startswith(".It "):
             continue
         words = line.split()

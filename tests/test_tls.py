@@ -1,5 +1,6 @@
 """HTTPS: private CAs, the trust order, host names, the built-in roots,
 the messages of TLS failures, a TLS proxy."""
+import os
 import pathlib
 import subprocess
 import time
@@ -7,7 +8,7 @@ import time
 import pytest
 
 import certs
-from conftest import (ENV0, InfisicalServer, base_env, child_env,
+from conftest import (ENV0, VALGRIND, InfisicalServer, base_env, child_env,
                       fails_closed, run, timing)
 
 

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -107,12 +108,101 @@ static void errors_name_the_line(void **state)
 	}
 }
 
+/* What dotenv_read handed over, one "line:section:name=value" per call
+ * (name empty for a section line). */
+struct seen {
+	char text[512];
+	const char *refuse;	/* a name the callback refuses */
+};
+
+static int record(void *ctx, const struct dotenv_entry *e, char *err,
+		  size_t errlen)
+{
+	struct seen *s = ctx;
+	size_t n = strlen(s->text);
+
+	if (e->name && s->refuse && strlen(s->refuse) == e->name_len &&
+	    memcmp(e->name, s->refuse, e->name_len) == 0) {
+		snprintf(err, errlen, "refused %s", s->refuse);
+		return -1;
+	}
+	snprintf(s->text + n, sizeof s->text - n, "%zu:%s:%.*s=%s;",
+		 e->line, e->section ? e->section : "-",
+		 e->name ? (int)e->name_len : 0, e->name ? e->name : "",
+		 e->value ? e->value : "");
+	return 0;
+}
+
+static void sections_and_entries_in_order(void **state)
+{
+	static const char text[] =
+		"TOP=1\n"
+		"# a comment\n"
+		"[/n8n]\n"
+		"A=${X}\n"
+		"  [ /supabase/auth ]   # a comment\n"
+		"\n"
+		"[/empty]\n"
+		"[/b]\n"
+		"B=\"two\nlines\"\n"
+		"A=again\n";
+	struct seen s = { "", NULL };
+	char err[128];
+
+	(void)state;
+	assert_int_equal(dotenv_read(text, sizeof text - 1, record, &s, err,
+				     sizeof err), 0);
+	assert_string_equal(s.text,
+			    "1:-:TOP=1;3:/n8n:=;4:/n8n:A=${X};"
+			    "5:/supabase/auth:=;7:/empty:=;8:/b:=;"
+			    "9:/b:B=two\nlines;11:/b:A=again;");
+}
+
+static void section_errors_name_the_line(void **state)
+{
+	static const struct {
+		const char *text, *why;
+	} bad[] = {
+		{ "[/a]\n[/b\nX=1\n", "line 2: a section line without its ']'" },
+		{ "[ ]\n", "line 1: an empty section name" },
+		{ "[/a] x\n", "line 1: text after the section's ']'" },
+		{ "[/a]\nA='x\ny'\nNO=1\n", "line 4: refused NO" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct seen s = { "", "NO" };
+		char err[128] = "";
+
+		assert_int_equal(dotenv_read(bad[i].text, strlen(bad[i].text),
+					     record, &s, err, sizeof err), -1);
+		assert_string_equal(err, bad[i].why);
+	}
+}
+
+static void a_section_line_is_not_dotenv(void **state)
+{
+	struct kvset s;
+	char err[128];
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(dotenv_parse("[/a]\n", 5, &s, err, sizeof err), -1);
+	assert_string_equal(err, "line 1: a line that is not NAME=value "
+				 "(bad name)");
+	kvset_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_dotenv_syntax),
 		cmocka_unit_test(the_rest_of_the_syntax),
 		cmocka_unit_test(errors_name_the_line),
+		cmocka_unit_test(sections_and_entries_in_order),
+		cmocka_unit_test(section_errors_name_the_line),
+		cmocka_unit_test(a_section_line_is_not_dotenv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
