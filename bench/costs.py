@@ -78,7 +78,7 @@ def build_helpers(args):
             errors["inroot"] = why
             del built["inroot"]
     srcs = library_sources()
-    common = ["-std=c11", "-D_DEFAULT_SOURCE", "-O2", "-g", "-I" + os.path.join(ROOT, "src"),
+    common = ["-std=c11", "-D_DEFAULT_SOURCE", "-O2", "-g", "-iquote", os.path.join(ROOT, "src"),
               "-DINFX_VERSION=\"bench\""]
     driver = os.path.join(BENCH, "parse_driver.c")
 

@@ -316,7 +316,10 @@ def derive_rss(res):
     runs = {r["name"]: r for r in res["memory"]["massif"].get("runs", []) if "heap" in r}
     ms = runs.get("HTTP")
     if ms:
-        cj = sum(r["bytes"] for r in ms["rows"] if r["depth"] == 1 and "cjson" in r["what"].lower())
+        # cJSON's tree lives on answer.c's arena (tree_malloc); any block
+        # cJSON allocates elsewhere counts too.
+        cj = sum(r["bytes"] for r in ms["rows"] if r["depth"] == 1 and
+                 ("cjson" in r["what"].lower() or "tree_malloc" in r["what"]))
         d.update({"massif_cjson": cj, "massif_cjson_share": cj / ms["heap"],
                   "massif_body": massif_body(ms["rows"]), "body_1000": b1000})
         d["massif_body_share"] = d["massif_body"] / ms["heap"]

@@ -3,7 +3,10 @@
 # src/ca_bundle.h. ROOTS is the prefix `scripts/build-deps.sh --ca-roots`
 # printed: ca-certificates.crt (the PEM bundle) and origin (one line, e.g.
 # "Debian ca-certificates 20230311+deb12u1"). PEM is plain ASCII without
-# quotes or backslashes, so each line becomes one string literal.
+# quotes or backslashes, so each line becomes one string literal. Each
+# root's subject hash (openssl x509 -subject_hash: what a hashed directory's
+# link names hold) goes beside it, in the same order, so that a lookup
+# finds a root without decoding the others (src/trust.c).
 #   scripts/embed-ca.sh "$(scripts/build-deps.sh --ca-roots | tail -n 1)" > build/gen/ca_bundle.c
 set -eu
 roots=${1:?usage: embed-ca.sh ROOTS_PREFIX}
@@ -13,6 +16,11 @@ bundle=$roots/ca-certificates.crt
 origin=$(cat "$roots/origin")
 count=$(grep -c -- '-----BEGIN CERTIFICATE-----' "$bundle" || true)
 [ "$count" -gt 0 ] || { echo "embed-ca: no certificate in $bundle" >&2; exit 1; }
+# Certificates only: the hashes below are counted block by block.
+if LC_ALL=C grep -- '-----BEGIN ' "$bundle" | LC_ALL=C grep -qv -- '^-----BEGIN CERTIFICATE-----$'; then
+	echo "embed-ca: $bundle holds a PEM block that is not a certificate" >&2
+	exit 1
+fi
 if LC_ALL=C grep -q '["\\]' "$bundle" ||
    printf '%s' "$origin" | LC_ALL=C grep -q '["\\]'; then
 	echo "embed-ca: $roots holds quotes or backslashes; not PEM?" >&2
@@ -25,4 +33,17 @@ LC_ALL=C sed -e 's/\r$//' -e '/^[^-A-Za-z0-9+\/=]/d' -e 's/.*/"&\\n"/' "$bundle"
 echo ';'
 echo 'const size_t infx_ca_bundle_len = sizeof infx_ca_bundle - 1;'
 echo "const size_t infx_ca_bundle_count = $count;"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+LC_ALL=C awk -v dir="$tmp" '/^-----BEGIN CERTIFICATE-----/ {
+		if (f) close(f); f = sprintf("%s/%05d.pem", dir, ++n) }
+	f { print > f }' "$bundle"
+[ "$(ls "$tmp" | wc -l)" -eq "$count" ] ||
+	{ echo "embed-ca: $count certificates, $(ls "$tmp" | wc -l) blocks" >&2; exit 1; }
+echo 'const unsigned long infx_ca_bundle_hash[] = {'
+for pem in "$tmp"/*.pem; do
+	hash=$(openssl x509 -noout -subject_hash -in "$pem")
+	echo "	0x${hash}UL,"
+done
+echo '};'
 echo "const char infx_ca_bundle_origin[] = \"$origin\";"

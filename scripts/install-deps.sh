@@ -23,9 +23,10 @@ set -euo pipefail
 # named: OpenSSL needs <linux/*.h> and <asm/*.h> even under musl.
 # gpgv lets dpkg-source check the .dsc signature; perl runs OpenSSL's Configure;
 # python3 and python3-cryptography run ca-certificates' own certdata2pem.py
-# (the built-in roots).
+# (the built-in roots); openssl gives each root's subject hash (embed-ca.sh).
 pkgs_build=(musl-tools gcc make dpkg-dev linux-libc-dev perl pkg-config
-            gpgv ca-certificates xz-utils file python3 python3-cryptography)
+            gpgv ca-certificates xz-utils file python3 python3-cryptography
+            openssl)
 pkgs_dev=(gcc make pkg-config libcurl4-openssl-dev libssl-dev libcjson-dev libcmocka-dev)
 pkgs_test=(python3 python3-pytest openssl strace valgrind gdb file procps mandoc clang libclang-rt-14-dev docker-compose python3-yaml python3-jsonschema)
 # podman with runc named (its dependency "crun | runc" would otherwise bring

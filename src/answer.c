@@ -105,11 +105,31 @@ cJSON *answer_json(const char *text, size_t len)
 	return cJSON_ParseWithLengthOpts(text, len + 1, &end, 1);
 }
 
+/* The bytes each scan below stops at (NUL included: the text ends with
+ * one). A table, not strcspn(3): musl's builds its own set at every call,
+ * which costs more than the short strings of an answer it then skips. */
+static const unsigned char string_stops[256] = {
+	[0] = 1, ['"'] = 1, ['\\'] = 1,
+};
+static const unsigned char value_stops[256] = {
+	[0] = 1, ['"'] = 1, [','] = 1, ['['] = 1, ['{'] = 1,
+};
+
+/* How many bytes from p up to the first one of stops. */
+static size_t span(const char *p, const unsigned char stops[256])
+{
+	const unsigned char *q = (const unsigned char *)p;
+
+	while (!stops[*q])
+		q++;
+	return (size_t)(q - (const unsigned char *)p);
+}
+
 /* Past the string whose opening quote p follows; notes \u0000 escapes. */
 static const char *skip_string(const char *p, const char *end, int *nul)
 {
 	for (;;) {
-		p += strcspn(p, "\"\\");
+		p += span(p, string_stops);
 		if (p >= end)
 			return end;
 		if (*p == '"')
@@ -130,7 +150,7 @@ static const char *skip_string(const char *p, const char *end, int *nul)
  * outside strings, plus one: a body of tiny values, "[0,0,0,...]", would
  * make a tree of millions of nodes before any check ran), and whether a
  * string holds the escape \u0000, which no environment entry can hold.
- * strcspn(3) jumps over ordinary bytes.
+ * A table of stop bytes jumps over ordinary ones.
  */
 static size_t prescan(const char *json, size_t len, int *nul)
 {
@@ -139,7 +159,7 @@ static size_t prescan(const char *json, size_t len, int *nul)
 
 	*nul = 0;
 	while (p < end) {
-		p += strcspn(p, "\",[{");
+		p += span(p, value_stops);
 		if (p >= end)
 			break;
 		if (*p == '\0')		/* a raw NUL: api_json refuses it */

@@ -17,6 +17,11 @@
 extern const char infx_ca_bundle[];
 extern const size_t infx_ca_bundle_len;	/* bytes, without the final NUL */
 extern const size_t infx_ca_bundle_count;	/* certificates in it */
+/* The subject hash of each certificate, in the text's order (count of
+ * them): X509_NAME_hash_ex, the SHA-1 of the canonical subject, as
+ * `openssl x509 -subject_hash` prints it and hashed directories name
+ * their links. Lets a lookup find a root without decoding the others. */
+extern const unsigned long infx_ca_bundle_hash[];
 /* Where they come from, e.g. "Debian ca-certificates 20230311+deb12u1". */
 extern const char infx_ca_bundle_origin[];
 

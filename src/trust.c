@@ -40,6 +40,8 @@ struct root {
 	unsigned char *subject;		/* malloc'd DER of the subject Name */
 	long subject_len;
 	int aux;			/* TRUSTED CERTIFICATE: DER + aux */
+	int hashed;			/* hash known: 1, or -1 (none) */
+	unsigned long hash;		/* X509_NAME_hash_ex of the subject */
 };
 
 struct trust {
@@ -221,7 +223,7 @@ static void add_root(struct trust *t, const char *text, const char *b64,
 		t->roots = more;
 	}
 	t->roots[t->nroots++] = (struct root){ (size_t)(b64 - text), b64_len,
-		(unsigned char *)xmemdup(der + at, (size_t)n), n, aux };
+		(unsigned char *)xmemdup(der + at, (size_t)n), n, aux, 0, 0 };
 }
 
 /* The next "-----BEGIN label-----" ... "-----END label-----" block of a
@@ -251,16 +253,17 @@ static int next_block(const char **at, const char **b64, size_t *b64_len,
 	return 0;
 }
 
-/* Index each certificate of the text by its subject, once. */
+/* Index each certificate of the bundle file by its subject, once. */
 static void build_index(struct trust *t)
 {
-	const char *text = t->builtin ? t->builtin : t->text, *at, *b64;
+	const char *text, *at, *b64;
 	size_t b64_len, cap = 0;
 	int aux;
 
 	t->indexed = 1;
-	if (!text && t->path)
-		text = t->text = read_file("the CA bundle", t->path, &t->len);
+	if (!t->text)	/* named_file read it to check it */
+		t->text = read_file("the CA bundle", t->path, &t->len);
+	text = t->text;
 	for (at = text; text && next_block(&at, &b64, &b64_len, &aux);)
 		add_root(t, text, b64, b64_len, aux, &cap);
 }
@@ -338,28 +341,69 @@ static int found_in_store(X509_STORE *store, const X509_NAME *name,
 }
 
 /* Whether root r's subject is name, compared as OpenSSL does (canonical
- * encoding): for the rare chain whose issuer is encoded differently. */
-static int same_name(const struct root *r, const X509_NAME *name)
+ * encoding): for the rare chain whose issuer is encoded differently. The
+ * subject's hash, kept, spares decoding it again when it is not. */
+static int same_name(struct root *r, const X509_NAME *name,
+		     unsigned long hash)
 {
 	const unsigned char *p = r->subject;
-	X509_NAME *n = d2i_X509_NAME(NULL, &p, r->subject_len);
-	int same = n && X509_NAME_cmp(n, name) == 0;
+	X509_NAME *n;
+	int same = 0, ok = 0;
 
+	if (r->hashed && (r->hashed < 0 || r->hash != hash))
+		return 0;
+	n = d2i_X509_NAME(NULL, &p, r->subject_len);
+	if (n && !r->hashed) {
+		r->hash = X509_NAME_hash_ex(n, NULL, NULL, &ok);
+		r->hashed = ok ? 1 : -1;
+	}
+	same = n && r->hashed > 0 && r->hash == hash &&
+	       X509_NAME_cmp(n, name) == 0;
 	X509_NAME_free(n);
 	return same;
 }
 
-static int by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type,
-		      const X509_NAME *name, X509_OBJECT *ret)
+/*
+ * The built-in roots with name's subject hash (ca_bundle.h holds each
+ * root's, in the order of the text), added to store; the others are
+ * neither decoded nor scanned. A hash shared by another subject adds a
+ * root that found_in_store then does not return. Returns how many.
+ */
+static int from_builtin(const struct trust *t, X509_STORE *store,
+			const X509_NAME *name)
 {
-	struct trust *t = X509_LOOKUP_get_method_data(lu);
-	X509_STORE *store = X509_LOOKUP_get_store(lu);
+	int ok = 0, found = 0, aux;
+	unsigned long hash = X509_NAME_hash_ex(name, NULL, NULL, &ok);
+	const char *at, *b64 = NULL;
+	size_t k, i, b64_len = 0;
+
+	for (k = 0; ok && k < infx_ca_bundle_count; k++) {
+		if (infx_ca_bundle_hash[k] != hash)
+			continue;
+		at = t->builtin;
+		for (i = 0; i <= k && next_block(&at, &b64, &b64_len, &aux);)
+			i++;
+		if (i == k + 1) {
+			struct root r = { (size_t)(b64 - t->builtin), b64_len,
+					  NULL, 0, aux, 1, hash };
+
+			found = give(t, store, &r, found);
+		}
+	}
+	return found;
+}
+
+/* The roots of the bundle file whose subject is name, added to store:
+ * the same DER, else (rarely) the same canonical name. */
+static int from_file(struct trust *t, X509_STORE *store,
+		     const X509_NAME *name)
+{
 	const unsigned char *want;
 	size_t wlen, i;
-	int found = 0;
+	int found = 0, ok = 0;
+	unsigned long hash;
 
-	if (type != X509_LU_X509 || !t || !store ||
-	    !X509_NAME_get0_der(name, &want, &wlen))
+	if (!X509_NAME_get0_der(name, &want, &wlen))
 		return 0;
 	if (!t->indexed)
 		build_index(t);
@@ -370,11 +414,26 @@ static int by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type,
 		    memcmp(r->subject, want, wlen) == 0)
 			found = give(t, store, r, found);
 	}
-	for (i = 0; !found && i < t->nroots; i++)
-		if (same_name(&t->roots[i], name))
+	hash = found ? 0 : X509_NAME_hash_ex(name, NULL, NULL, &ok);
+	for (i = 0; !found && ok && i < t->nroots; i++)
+		if (same_name(&t->roots[i], name, hash))
 			found = give(t, store, &t->roots[i], found);
 	free(t->text);		/* indexed: lookups read the file again */
 	t->text = NULL;
+	return found;
+}
+
+static int by_subject(X509_LOOKUP *lu, X509_LOOKUP_TYPE type,
+		      const X509_NAME *name, X509_OBJECT *ret)
+{
+	struct trust *t = X509_LOOKUP_get_method_data(lu);
+	X509_STORE *store = X509_LOOKUP_get_store(lu);
+	int found;
+
+	if (type != X509_LU_X509 || !t || !store)
+		return 0;
+	found = t->builtin ? from_builtin(t, store, name) :
+			     from_file(t, store, name);
 	ERR_clear_error();
 	return found && found_in_store(store, name, ret);
 }
@@ -453,6 +512,16 @@ static void system_store(struct trust *t)
 			 t->dirs ? ", " : "", t->dirs ? t->dirs : "");
 }
 
+/* The roots built into the binary (ca_bundle.h). */
+static void builtin(struct trust *t)
+{
+	t->builtin = infx_ca_bundle;
+	t->len = infx_ca_bundle_len;
+	snprintf(t->description, sizeof t->description,
+		 "the roots built into infx-exec (%zu, %s)",
+		 infx_ca_bundle_count, infx_ca_bundle_origin);
+}
+
 static int choose(struct trust *t, char **envp, const char *ca_file)
 {
 	const char *file = envp_get(envp, "SSL_CERT_FILE");
@@ -472,17 +541,13 @@ static int choose(struct trust *t, char **envp, const char *ca_file)
 		       (dir && named_dirs(t, dir)) ? -1 : 0;
 	}
 	system_store(t);
-	if (!t->path && !t->dirs) {
-		t->builtin = infx_ca_bundle;
-		t->len = infx_ca_bundle_len;
-		snprintf(t->description, sizeof t->description,
-			 "the roots built into infx-exec (%zu, %s)",
-			 infx_ca_bundle_count, infx_ca_bundle_origin);
-	}
+	if (!t->path && !t->dirs)
+		builtin(t);
 	return 0;
 }
 
-struct trust *trust_choose(char **envp, const char *ca_file)
+/* A trust with its lookup method, nothing chosen yet; NULL after a line. */
+static struct trust *new_trust(void)
 {
 	struct trust *t = xcalloc(1, sizeof *t);
 
@@ -493,10 +558,26 @@ struct trust *trust_choose(char **envp, const char *ca_file)
 		trust_free(t);
 		return NULL;
 	}
-	if (choose(t, envp, ca_file) != 0) {
+	return t;
+}
+
+struct trust *trust_choose(char **envp, const char *ca_file)
+{
+	struct trust *t = new_trust();
+
+	if (t && choose(t, envp, ca_file) != 0) {
 		trust_free(t);
 		return NULL;
 	}
+	return t;
+}
+
+struct trust *trust_builtin(void)
+{
+	struct trust *t = new_trust();
+
+	if (t)
+		builtin(t);
 	return t;
 }
 

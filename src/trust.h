@@ -24,6 +24,10 @@ struct trust;
  */
 struct trust *trust_choose(char **envp, const char *ca_file);
 
+/* The built-in roots alone, as trust_choose falls back to them (for the
+ * unit tests of their lookup). Returns NULL after one line. */
+struct trust *trust_builtin(void);
+
 /* What the store is, for messages: "INFISICAL_CA_CERT_FILE=/ca.pem",
  * "the system store (/etc/ssl/certs/ca-certificates.crt,
  * /etc/ssl/certs)", "the built-in roots (...)". */
@@ -34,8 +38,9 @@ const char *trust_describe(const struct trust *t);
  * makes for the server or for a TLS proxy) the chosen certificates, looked up
  * rather than loaded: a chain being verified asks for its issuer by
  * subject, and only the certificates with that subject are decoded (for a
- * bundle file or the built-in roots, a lookup method that indexes each
- * certificate's subject once; for a directory, OpenSSL's hashed-directory
+ * bundle file, a lookup method that indexes each certificate's subject
+ * once; for the built-in roots, the same method with the subject hashes
+ * computed at build time; for a directory, OpenSSL's hashed-directory
  * lookup). Verification results are those of loading everything.
  * Returns 0, or -1 when OpenSSL cannot add a lookup (out of memory).
  */

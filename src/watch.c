@@ -5,7 +5,7 @@
 #include "http.h"
 #include "log.h"
 #include "mem.h"
-#include "poll.h"
+#include "poller.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +36,7 @@ struct poller {
 
 struct watch {
 	struct run *run;
-	struct poll_state state;	/* no secret value (poll.h) */
+	struct poll_state state;	/* no secret value (poller.h) */
 	pid_t child;			/* the command, 0 before it runs */
 	struct poller poll;		/* pid 0: none */
 	int sfd;			/* signalfd of the signals below */

@@ -1,5 +1,5 @@
-/* poll.c - one poll of watch mode, in a child process of its own. */
-#include "poll.h"
+/* poller.c - one poll of watch mode, in a child process of its own. */
+#include "poller.h"
 
 #include "credentials.h"
 #include "environment.h"

@@ -1,7 +1,7 @@
-/* poll.h - one poll of watch mode: a child process that fetches, compares
+/* poller.h - one poll of watch mode: a child process that fetches, compares
  * and, on a change, becomes the new command; and what it tells its parent. */
-#ifndef INFX_POLL_H
-#define INFX_POLL_H
+#ifndef INFX_POLLER_H
+#define INFX_POLLER_H
 
 #include <stddef.h>
 
