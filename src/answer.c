@@ -5,6 +5,7 @@
 #include "mem.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,27 @@ void answer_init(void)
 	cJSON_Hooks hooks = { tree_malloc, tree_free };
 
 	cJSON_InitHooks(&hooks);
+}
+
+char *answer_request(const char *name, ...)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *body = NULL;
+	const char *n;
+	va_list ap;
+	int ok = o != NULL;
+
+	va_start(ap, name);
+	for (n = name; ok && n; n = va_arg(ap, const char *))
+		ok = cJSON_AddStringToObject(o, n, va_arg(ap, const char *))
+		     != NULL;
+	va_end(ap);
+	if (ok)
+		body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	if (!body)
+		mem_exhausted();
+	return body;
 }
 
 cJSON *answer_json(const char *text, size_t len)

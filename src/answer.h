@@ -25,6 +25,15 @@ void answer_init(void);
  */
 struct cJSON *answer_json(const char *text, size_t len);
 
+/*
+ * A request body: a JSON object of string members, given as name, value,
+ * name, value, ... and a NULL name, printed compact (the login's
+ * credentials, infx-import's folders and secrets). Allocated through the
+ * wiping hooks: free it with wipe_free. Never NULL: out of memory ends
+ * the run (mem.h).
+ */
+char *answer_request(const char *name, ...);
+
 /* More JSON values than this in one answer is an error: about 100 MB of
  * parsed tree at most, room for 10,000 secrets many times over. */
 #define ANSWER_MAX_JSON_VALUES 1000000

@@ -5,7 +5,6 @@
 #include "log.h"
 #include "mem.h"
 
-#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,25 +29,12 @@ static const struct login {
 
 static char *login_body(const struct credentials *c)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *body = NULL;
-	int ok;
-
 	if (c->method == AUTH_UNIVERSAL)
-		ok = o && cJSON_AddStringToObject(o, "clientId",
-						  c->client_id) &&
-		     cJSON_AddStringToObject(o, "clientSecret",
-					     c->client_secret);
-	else
-		ok = o && cJSON_AddStringToObject(o, "identityId",
-						  c->identity_id) &&
-		     cJSON_AddStringToObject(o, "jwt", c->jwt);
-	if (ok)
-		body = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!body)
-		mem_exhausted();
-	return body;
+		return answer_request("clientId", c->client_id,
+				      "clientSecret", c->client_secret,
+				      (char *)NULL);
+	return answer_request("identityId", c->identity_id, "jwt", c->jwt,
+			      (char *)NULL);
 }
 
 /* One line: what failed and what the user should check. */

@@ -6,8 +6,6 @@
 #include "mem.h"
 #include "retry.h"
 
-#include <cjson/cJSON.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,30 +13,7 @@
 #define FOLDERS_ROUTE "/v1/folders"
 #define SECRET_ROUTE "/v3/secrets/raw/"
 
-/* A JSON object of the project, the environment and pairs of strings
- * (name, value, ..., NULL), printed compact. */
-static char *body_of(const struct upload *u, const char *name, ...)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *body = NULL;
-	const char *n;
-	va_list ap;
-	int ok = o && cJSON_AddStringToObject(o, "workspaceId",
-					      u->project_id) &&
-		 cJSON_AddStringToObject(o, "environment", u->environment);
 
-	va_start(ap, name);
-	for (n = name; ok && n; n = va_arg(ap, const char *))
-		ok = cJSON_AddStringToObject(o, n, va_arg(ap, const char *))
-		     != NULL;
-	va_end(ap);
-	if (ok)
-		body = cJSON_PrintUnformatted(o);
-	cJSON_Delete(o);
-	if (!body)
-		mem_exhausted();
-	return body;
-}
 
 /* What to check after a refusal, by its status. */
 static const char *hint(long status)
@@ -117,7 +92,9 @@ int upload_create_folder(const struct upload *u, const char *parent,
 {
 	size_t n = strlen(u->api_url) + sizeof FOLDERS_ROUTE;
 	char *url = xmalloc(n), doing[512];
-	char *body = body_of(u, "name", name, "path", parent, (char *)NULL);
+	char *body = answer_request("workspaceId", u->project_id,
+				    "environment", u->environment, "name", name,
+				    "path", parent, (char *)NULL);
 	struct http_response resp = { 0 };
 	int rc;
 
@@ -126,7 +103,7 @@ int upload_create_folder(const struct upload *u, const char *parent,
 		 u->environment, parent);
 	rc = call(u, NULL, url, body, &resp, doing);
 	http_response_free(&resp);
-	free(body);
+	wipe_free(body);
 	free(url);
 	return rc;
 }
@@ -144,8 +121,10 @@ enum upload_result upload_secret(const struct upload *u, const char *path,
 	char *escaped = http_escape(u->h, name);
 	size_t n = strlen(u->api_url) + sizeof SECRET_ROUTE + strlen(escaped);
 	char *url = xmalloc(n), doing[512], err[512];
-	char *body = body_of(u, "secretPath", path, "secretValue", value,
-			     "type", "shared", (char *)NULL);
+	char *body = answer_request("workspaceId", u->project_id,
+				    "environment", u->environment, "secretPath",
+				    path, "secretValue", value, "type", "shared",
+				    (char *)NULL);
 	struct http_response resp = { 0 };
 	enum upload_result res = UPLOAD_CREATED;
 	enum api_status st;
