@@ -205,34 +205,44 @@ static int set_number(struct config *cfg, const struct variable *v,
 	return 0;
 }
 
-static int set_on_unavailable(struct config *cfg, const struct variable *v,
-		 const char *value, const char *name)
+/* A setting of two words, any case: 0 for first, 1 for second, or -1
+ * after one line naming the setting. */
+static int one_of(const char *value, const char *name, const char *first,
+		  const char *second)
 {
 	char safe[32];
 
-	if (strcasecmp(value, "fail") == 0 || strcasecmp(value, "run") == 0) {
-		*AT(cfg, v, int) = value[0] == 'r' || value[0] == 'R';
+	if (strcasecmp(value, first) == 0)
 		return 0;
-	}
-	log_error("%s='%s' must be fail or run", name,
-		  log_sanitize(safe, sizeof safe, value, strlen(value)));
+	if (strcasecmp(value, second) == 0)
+		return 1;
+	log_error("%s='%s' must be %s or %s", name,
+		  log_sanitize(safe, sizeof safe, value, strlen(value)), first,
+		  second);
 	return -1;
+}
+
+static int set_on_unavailable(struct config *cfg, const struct variable *v,
+		 const char *value, const char *name)
+{
+	int run = one_of(value, name, "fail", "run");
+
+	if (run < 0)
+		return -1;
+	*AT(cfg, v, int) = run;
+	return 0;
 }
 
 static int set_on_change(struct config *cfg, const struct variable *v,
 			 const char *value, const char *name)
 {
-	char safe[32];
+	int stop = one_of(value, name, "restart", "exit");
 
 	(void)v;
-	if (strcasecmp(value, "restart") == 0 ||
-	    strcasecmp(value, "exit") == 0) {
-		cfg->on_change_exit = value[0] == 'e' || value[0] == 'E';
-		return 0;
-	}
-	log_error("%s='%s' must be restart or exit", name,
-		  log_sanitize(safe, sizeof safe, value, strlen(value)));
-	return -1;
+	if (stop < 0)
+		return -1;
+	cfg->on_change_exit = stop;
+	return 0;
 }
 
 static int set_log_level(struct config *cfg, const struct variable *v,
