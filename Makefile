@@ -28,6 +28,8 @@
 # build (default 1: -Werror).
 
 VERSION := $(shell cat VERSION)
+# Plain `make` builds the static binaries, whatever rule comes first below.
+.DEFAULT_GOAL := all
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 MANDIR ?= $(PREFIX)/share/man

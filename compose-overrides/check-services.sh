@@ -22,8 +22,11 @@
 # --exec: the infx-exec binary (default: bin/infx-exec when it is there,
 # else infx-exec from PATH). --list: print "service<TAB>paths<TAB>required
 # <TAB>allow-empty" for each service instead ("-" for none), and check
-# nothing.
-# Exit status: 0 every service passed, 1 one or more did not, 2 usage.
+# nothing. A failed login stops the checks at the first service: every
+# check logs in with the same identity, and Infisical locks it out after a
+# few refusals in a row.
+# Exit status: 0 every service passed, 1 one or more did not (or the login
+# failed), 2 usage (or no infx-exec to run).
 set -u
 
 here=$(dirname "$0")
@@ -77,6 +80,13 @@ if [ "$list" = 1 ]; then
 	services "$@"
 	exit 0
 fi
+case $shim in
+*/*) [ -f "$shim" ] && [ -x "$shim" ] ;;
+*) command -v "$shim" >/dev/null 2>&1 ;;
+esac || {
+	echo "check-services: no infx-exec at '$shim': give --exec PATH, or put it in bin/ or on PATH" >&2
+	exit 2
+}
 
 # The caller's Infisical settings, credentials, TLS and proxy variables:
 # all that reaches infx-exec, besides PATH and the service's settings.
@@ -124,6 +134,14 @@ services "$@" | {
 			continue
 		fi
 		failed=1
+		case $line in *"login failed"*|*"unable to log in"*)
+			# The same identity for every service: trying again
+			# would only count towards Infisical's lockout.
+			printf 'FAIL  %-16s %s: %s\n' "$svc" "$paths" \
+				"$(printf '%s\n' "$line" | tail -n 1)"
+			echo "check-services: the login failed; the other services were not checked" >&2
+			exit 1 ;;
+		esac
 		m=$(missing "$paths" "$req")
 		[ -n "$m" ] && line="missing $m" ||
 			line=$(printf '%s\n' "$line" | grep -v ': warning: ' | tail -n 1)

@@ -641,6 +641,21 @@ int config_read_variables(struct config *cfg, char **envp)
 	return 0;
 }
 
+/* "--watch 30 -- app": the value of an optional argument goes after '=',
+ * so 30 is the command; a number right after --watch is taken for the
+ * interval it was meant to be. 1 after one line, else 0. */
+static int interval_as_command(char **argv, int first)
+{
+	const char *w = argv[first];
+
+	if (strcmp(argv[first - 1], "--watch") != 0 || !*w ||
+	    strspn(w, "0123456789") != strlen(w))
+		return 0;
+	log_error("--watch takes its interval after '=': write --watch=%.20s "
+		  "(as written, '%.20s' is the command)", w, w);
+	return 1;
+}
+
 enum config_status config_load(struct config *cfg, int argc, char **argv,
 			       char **envp)
 {
@@ -667,6 +682,10 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 	}
 	if (optind >= argc && !cfg->check) {
 		log_error("no command given: infx-exec [OPTION]... -- COMMAND");
+		usage_error();
+		return CONFIG_FAILED;
+	}
+	if (optind < argc && interval_as_command(argv, optind)) {
 		usage_error();
 		return CONFIG_FAILED;
 	}

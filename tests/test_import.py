@@ -642,15 +642,36 @@ def test_check_services_names_what_is_missing(tool, shim, stack_dotenv,
         assert n8n.startswith("FAIL  n8n              /n8n: infx-exec: "
                               "secret 'DB_POSTGRESDB_PASSWORD' still holds "
                               "a ${...} reference"), n8n
-        # A login the server refuses is reported per service.
+        # A login the server refuses stops the checks at once: one login
+        # request, not one per service towards Infisical's lockout.
+        logins = len([r for r in server.requests if "/auth/" in r["path"]])
         c = subprocess.run([str(CHECK), "--exec", exe,
                             str(OVERRIDES / "infx-exec.yml")],
                            env=dict(env, INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=
                                     "wrong"), capture_output=True,
                            timeout=300)
         assert c.returncode == 1
-        assert all(ln.startswith("FAIL ") and "login failed" in ln
-                   for ln in c.stdout.decode().splitlines())
+        report = c.stdout.decode().splitlines()
+        assert len(report) == 1 and report[0].startswith("FAIL ") and \
+            "login failed: HTTP 401" in report[0], report
+        assert c.stderr.decode() == ("check-services: the login failed; the "
+                                     "other services were not checked\n")
+        assert len([r for r in server.requests
+                    if "/auth/" in r["path"]]) == logins + 1
+
+
+def test_check_services_without_infx_exec_says_so_once(tmp_path):
+    """No binary where it looks (no bin/, none on PATH, or a wrong
+    --exec): one line and status 2, not a FAIL per service."""
+    for args, env in (([], {"PATH": "/usr/bin:/bin"}),
+                      (["--exec", str(tmp_path / "nope")], None)):
+        p = subprocess.run([str(CHECK), *args], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, timeout=60)
+        assert p.returncode == 2, p
+        assert p.stdout == ""
+        assert p.stderr.startswith("check-services: no infx-exec at '"), \
+            p.stderr
+        assert len(p.stderr.splitlines()) == 1
 
 
 def test_check_services_reads_the_overrides_as_yaml_does():

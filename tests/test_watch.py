@@ -259,6 +259,21 @@ def test_bad_watch_settings_are_configuration_errors(shim, server, tmp_path,
     assert server.requests == []
 
 
+def test_an_interval_without_equals_is_refused(shim, server, tmp_path):
+    """`--watch 30 -- app`: an optional argument takes its value after '=',
+    so 30 would be the command (and `--` and app its arguments); refused
+    before any request, saying how to write it."""
+    marker = tmp_path / "ran"
+    p = run(shim, ["--watch", "30", "--", "touch", str(marker)],
+            base_env(server))
+    assert p.returncode == 125
+    assert p.stderr.decode() == (
+        "infx-exec: --watch takes its interval after '=': write --watch=30 "
+        "(as written, '30' is the command)\n"
+        "Try 'infx-exec --help' for more information.\n")
+    assert not marker.exists() and server.requests == []
+
+
 def test_an_empty_infx_watch_is_unset(shim, server):
     """Compose writes INFX_WATCH= for an unset variable: plain exec."""
     p = run(shim, ["--", "sh", "-c", "echo $$"],
