@@ -15,12 +15,12 @@
 #define NUL_MARK '\xff'
 
 /*
- * The tree of a list answer is the biggest thing infx-exec builds (about
- * seven times the body, 45 blocks a secret). Its blocks are carved from an
- * arena of a few large chunks instead: no malloc, free nor wipe per block,
- * and the whole tree is wiped and freed at once when the answer has been
- * merged. The arena is the wipe-and-free of parse memory; everything else
- * cJSON allocates goes through mem.h's hooks.
+ * A list answer is walked one value at a time (see walk_answer below), and
+ * each value's tree is carved from an arena of a few large chunks: no
+ * malloc, free nor wipe per block; the tree is wiped at once when it has
+ * been merged, and the arena's newest chunk serves the next one. The arena
+ * is the wipe-and-free of parse memory; everything else cJSON allocates
+ * goes through mem.h's hooks.
  */
 struct chunk {
 	struct chunk *next;
@@ -39,7 +39,7 @@ static void *tree_malloc(size_t n)
 	if (!arena_hint)
 		return wipe_malloc(n);
 	at = c ? (c->used + 15) & ~(size_t)15 : 0;
-	if (!c || n > c->size - at) {
+	if (!c || at > c->size || n > c->size - at) {
 		size_t size = c ? c->size * 2 : arena_hint;
 
 		if (size < n)
@@ -69,22 +69,43 @@ static void tree_free(void *p)
 	wipe_free(p);
 }
 
-/* Carve the tree of a body of len bytes from the arena from now on. */
-static void arena_open(size_t len)
+/* The first chunk: enough for the tree of a few dozen secrets. */
+#define ARENA_FIRST_CHUNK 65536
+
+/* Carve cJSON's trees from the arena from now on. */
+static void arena_open(void)
 {
-	arena_hint = len * 2 > 65536 ? len * 2 : 65536;
+	arena_hint = ARENA_FIRST_CHUNK;
 }
 
-/* Wipe what the tree used and free the chunks. */
-static void arena_close(void)
+/* Wipe what the trees used in chunk c and the ones after it; free them. */
+static void arena_drop(struct chunk *c)
 {
-	while (arena) {
-		struct chunk *c = arena;
+	while (c) {
+		struct chunk *next = c->next;
 
-		arena = c->next;
 		explicit_bzero(c->data, c->used);
 		free(c);
+		c = next;
 	}
+}
+
+/* Drop the trees built so far, wiped; keep the newest chunk for the next. */
+static void arena_reset(void)
+{
+	if (!arena)
+		return;
+	arena_drop(arena->next);
+	arena->next = NULL;
+	explicit_bzero(arena->data, arena->used);
+	arena->used = 0;
+}
+
+/* Wipe and free every chunk; cJSON allocates through mem.h again. */
+static void arena_close(void)
+{
+	arena_drop(arena);
+	arena = NULL;
 	arena_hint = 0;
 }
 
@@ -234,6 +255,10 @@ struct merge {
 	int nuls;		/* NUL_MARK stands for a NUL character */
 	char hidden[256];	/* names of values the server hid, "A, B" */
 	size_t nhidden;
+	size_t nown;		/* own secrets met so far */
+	int failed;		/* err says why a secret cannot be used */
+	const char **imports;	/* where each import starts in the text */
+	size_t nimports, imports_cap;
 	char *err;
 	size_t errlen;
 };
@@ -268,121 +293,269 @@ static int check_nul(struct merge *m, const char *key, const char *val)
 }
 
 /*
- * Add the items of one "secrets" array; the first of a name wins. Own
- * secrets (label NULL) are labelled with their secretPath, imported ones
- * with label.
+ * Merge one secret; the first of a name wins. n is its place (from 1),
+ * for messages. Own secrets (label NULL) are labelled with their
+ * secretPath, imported ones with label. 0, or -1 with m->err.
  */
-static int add_items(struct merge *m, const cJSON *items, const char *label)
+static int add_item(struct merge *m, const cJSON *item, const char *label,
+		    size_t n)
 {
+	const char *key = string_field(item, "secretKey");
+	const char *val = string_field(item, "secretValue");
+	const char *src = label;
+
+	if (!key || !val) {
+		snprintf(m->err, m->errlen, "secret #%zu%s has no string "
+			 "secretKey and secretValue", n,
+			 label ? " of an import" : "");
+		return -1;
+	}
+	if (check_nul(m, key, val) != 0)
+		return -1;
+	if (!src) {
+		src = string_field(item, "secretPath");
+		src = src ? src : m->path;
+	}
+	/* A hidden value matters only where it would be used. */
+	if (kvset_put(m->out, key, strlen(key), val, strlen(val), src,
+		      KV_KEEP) &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(item,
+							  "secretValueHidden")))
+		note_hidden(m, key);
+	return 0;
+}
+
+/* Merge import #n (from 1), whose tree is imp. 0, or -1 with m->err. */
+static int add_import(struct merge *m, const cJSON *imp, size_t n)
+{
+	const cJSON *items = cJSON_GetObjectItemCaseSensitive(imp, "secrets");
+	const char *env = string_field(imp, "environment");
+	const char *path = string_field(imp, "secretPath");
 	const cJSON *item;
+	char label[512];
 	size_t i = 0;
 
-	cJSON_ArrayForEach(item, items) {
-		const char *key = string_field(item, "secretKey");
-		const char *val = string_field(item, "secretValue");
-		const char *src = label;
+	if (!cJSON_IsArray(items)) {
+		snprintf(m->err, m->errlen, "import #%zu has no \"secrets\" "
+			 "array", n);
+		return -1;
+	}
+	snprintf(label, sizeof label, "import %s:%s", env ? env : "?",
+		 path ? path : "?");
+	cJSON_ArrayForEach(item, items)
+		if (add_item(m, item, label, ++i) != 0)
+			return -1;
+	return 0;
+}
 
-		if (!key || !val) {
-			snprintf(m->err, m->errlen, "secret #%zu%s has no "
-				 "string secretKey and secretValue", i + 1,
-				 label ? " of an import" : "");
-			return -1;
-		}
-		if (check_nul(m, key, val) != 0)
-			return -1;
-		if (!src) {
-			src = string_field(item, "secretPath");
-			src = src ? src : m->path;
-		}
-		/* A hidden value matters only where it would be used. */
-		if (kvset_put(m->out, key, strlen(key), val, strlen(val), src,
-			      KV_KEEP) &&
-		    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(
-				 item, "secretValueHidden")))
-			note_hidden(m, key);
-		i++;
+/*
+ * Merge the imports the walk noted, bottom-most first: the last import
+ * wins. Each is parsed again from where it starts (the text ends at end).
+ */
+static int add_imports(struct merge *m, const char *end)
+{
+	size_t i;
+	int rc = 0;
+
+	for (i = m->nimports; rc == 0 && i-- > 0;) {
+		const char *at = m->imports[i];
+		cJSON *imp = cJSON_ParseWithLengthOpts(
+			at, (size_t)(end - at) + 1, NULL, 0);
+
+		rc = imp ? add_import(m, imp, i + 1) : -1;
+		if (!imp)
+			snprintf(m->err, m->errlen, "the answer is not JSON");
+		arena_reset();
+	}
+	return rc;
+}
+
+/* An own secret, as the walk meets it: merged at once. */
+static void on_secret(struct merge *m, const char *at, const cJSON *item)
+{
+	(void)at;
+	if (!m->failed && add_item(m, item, NULL, ++m->nown) != 0)
+		m->failed = 1;
+}
+
+/* An import, as the walk meets it: where it starts, to merge it last. */
+static void on_import(struct merge *m, const char *at, const cJSON *imp)
+{
+	(void)imp;
+	if (m->nimports == m->imports_cap) {
+		size_t cap = m->imports_cap ? m->imports_cap * 2 : 16;
+		const char **more = xcalloc(cap, sizeof *more);
+
+		if (m->nimports)
+			memcpy(more, m->imports, m->nimports * sizeof *more);
+		free(m->imports);
+		m->imports = more;
+		m->imports_cap = cap;
+	}
+	m->imports[m->nimports++] = at;
+}
+
+/*
+ * A list answer is not parsed whole: its tree would be about seven times
+ * the body. It is walked, and cJSON parses one value at a time (a member
+ * name, an element of "secrets" or "imports", any other member), each
+ * tree dropped once used. The walk reads only what lies between those
+ * values: { } [ ] , : and white space (bytes 1 to 32, as cJSON skips
+ * them), so a text cJSON would refuse whole is refused here too.
+ */
+struct walk {
+	const char *p, *end;	/* the text left; *end is a NUL */
+	int bad;		/* the text is not JSON */
+	int secrets, imports;	/* 0 not met, 1 an array, -1 another value */
+};
+
+/* The next byte that is not white space, or NUL at the end. */
+static char walk_peek(struct walk *w)
+{
+	while (w->p < w->end && (unsigned char)*w->p <= 32)
+		w->p++;
+	return w->p < w->end ? *w->p : '\0';
+}
+
+/* Step over c if it comes next: 1, else 0. */
+static int walk_take(struct walk *w, char c)
+{
+	if (walk_peek(w) != c)
+		return 0;
+	w->p++;
+	return 1;
+}
+
+/* The next value's tree (in the arena), or NULL with w->bad set. A
+ * byte-order mark, which cJSON skips at the start of what it is given, is
+ * JSON only at the start of the whole text. */
+static cJSON *walk_value(struct walk *w)
+{
+	const char *after = NULL;
+	cJSON *v = NULL;
+
+	if (!w->bad && (unsigned char)walk_peek(w) != 0xEF)
+		v = cJSON_ParseWithLengthOpts(w->p, (size_t)(w->end - w->p) + 1,
+					      &after, 0);
+	if (!v) {
+		w->bad = 1;
+		return NULL;
+	}
+	w->p = after;
+	return v;
+}
+
+typedef void element_fn(struct merge *m, const char *at, const cJSON *v);
+
+/*
+ * The value that comes next: an array's elements each go to fn (with
+ * where the element starts) and are dropped; another value is read and
+ * dropped. Returns 1 for an array, -1 for another value.
+ */
+static int walk_array(struct walk *w, struct merge *m, element_fn *fn)
+{
+	if (walk_peek(w) != '[') {
+		walk_value(w);
+		return -1;
+	}
+	w->p++;
+	if (walk_take(w, ']'))
+		return 1;
+	do {
+		const char *at;
+		const cJSON *v;
+
+		walk_peek(w);
+		at = w->p;
+		v = walk_value(w);
+
+		if (!v)
+			return 1;
+		fn(m, at, v);
+		arena_reset();
+	} while (walk_take(w, ','));
+	if (!walk_take(w, ']'))
+		w->bad = 1;
+	return 1;
+}
+
+/* One member of the answer's object; the first of a name counts, as
+ * cJSON's lookup finds it. */
+static void walk_member(struct walk *w, struct merge *m)
+{
+	const cJSON *name = walk_value(w);
+	const char *s = cJSON_IsString(name) ? name->valuestring : "";
+	int secrets = !w->secrets && strcmp(s, "secrets") == 0;
+	int imports = !w->imports && strcmp(s, "imports") == 0;
+
+	if (!cJSON_IsString(name) || !walk_take(w, ':'))
+		w->bad = 1;
+	else if (secrets)
+		w->secrets = walk_array(w, m, on_secret);
+	else if (imports)
+		w->imports = walk_array(w, m, on_import);
+	else
+		walk_value(w);
+	arena_reset();
+}
+
+/* The whole text: one object, then only white space. */
+static void walk_answer(struct walk *w, struct merge *m)
+{
+	if (w->end - w->p >= 3 && memcmp(w->p, "\xEF\xBB\xBF", 3) == 0)
+		w->p += 3;
+	if (!walk_take(w, '{')) {
+		w->bad = 1;
+		return;
+	}
+	if (!walk_take(w, '}')) {
+		do
+			walk_member(w, m);
+		while (!w->bad && walk_take(w, ','));
+		if (!walk_take(w, '}'))
+			w->bad = 1;
+	}
+	if (walk_peek(w) != '\0')
+		w->bad = 1;
+}
+
+/* Before the walk: not too many values, no raw NUL, \u0000 escapes
+ * marked. 0, or -1 with m->err. */
+static int prepare_text(char *json, size_t *len, struct merge *m)
+{
+	if (prescan(json, *len, &m->nuls) > ANSWER_MAX_JSON_VALUES) {
+		snprintf(m->err, m->errlen, "the answer holds more than %d "
+			 "JSON values", ANSWER_MAX_JSON_VALUES);
+		return -1;
+	}
+	if (m->nuls && mark_nuls(json, len) != 0) {
+		snprintf(m->err, m->errlen, "a secret holds a NUL character, "
+			 "which no environment variable can hold");
+		return -1;
+	}
+	if (!json || *len == 0 || memchr(json, '\0', *len)) {
+		snprintf(m->err, m->errlen, "the answer is not JSON");
+		return -1;
 	}
 	return 0;
 }
 
-/* Merge the imports, bottom-most first: the last import wins. One pass
- * collects them (cJSON arrays are lists: indexing each is O(n^2)). */
-static int add_imports(struct merge *m, const cJSON *imports)
+/* What the walk found, checked in this order; then the imports. */
+static int merge_verdict(struct merge *m, const struct walk *w)
 {
-	const cJSON **all, *imp;
-	size_t n = 0, i;
-	int rc = 0;
+	const char *why = NULL;
 
-	cJSON_ArrayForEach(imp, imports)
-		n++;
-	if (n == 0)
-		return 0;
-	all = xcalloc(n, sizeof *all);
-	n = 0;
-	cJSON_ArrayForEach(imp, imports)
-		all[n++] = imp;
-	for (i = n; rc == 0 && i-- > 0;) {
-		const cJSON *items = cJSON_GetObjectItemCaseSensitive(all[i],
-								     "secrets");
-		const char *env = string_field(all[i], "environment");
-		const char *path = string_field(all[i], "secretPath");
-		char label[512];
-
-		if (!cJSON_IsArray(items)) {
-			snprintf(m->err, m->errlen, "import #%zu has no "
-				 "\"secrets\" array", i + 1);
-			rc = -1;
-			break;
-		}
-		snprintf(label, sizeof label, "import %s:%s", env ? env : "?",
-			 path ? path : "?");
-		rc = add_items(m, items, label);
-	}
-	free(all);
-	return rc;
-}
-
-/* prescan, then one JSON document: the tree, or NULL with the reason. */
-static cJSON *parse_list(char *json, size_t len, int *nuls, char *err,
-			 size_t errlen)
-{
-	cJSON *root;
-
-	if (prescan(json, len, nuls) > ANSWER_MAX_JSON_VALUES) {
-		snprintf(err, errlen, "the answer holds more than %d JSON "
-			 "values", ANSWER_MAX_JSON_VALUES);
-		return NULL;
-	}
-	if (*nuls && mark_nuls(json, &len) != 0) {
-		snprintf(err, errlen, "a secret holds a NUL character, which "
-			 "no environment variable can hold");
-		return NULL;
-	}
-	root = answer_json(json, len);
-	if (!root)
-		snprintf(err, errlen, "the answer is not JSON");
-	return root;
-}
-
-/* The answer's secrets and imports into m->out; -1 with m->err. */
-static int merge_tree(struct merge *m, const cJSON *root)
-{
-	const cJSON *secrets = cJSON_GetObjectItemCaseSensitive(root,
-								"secrets");
-	const cJSON *imports = cJSON_GetObjectItemCaseSensitive(root,
-								"imports");
-
-	if (!cJSON_IsArray(secrets)) {
-		snprintf(m->err, m->errlen, "the answer has no \"secrets\" "
-			 "array");
+	if (w->bad)
+		why = "the answer is not JSON";
+	else if (w->secrets != 1)
+		why = "the answer has no \"secrets\" array";
+	else if (w->imports == -1)
+		why = "the answer's \"imports\" is not an array";
+	if (why) {
+		snprintf(m->err, m->errlen, "%s", why);
 		return -1;
 	}
-	if (imports && !cJSON_IsArray(imports)) {
-		snprintf(m->err, m->errlen, "the answer's \"imports\" is not "
-			 "an array");
-		return -1;
-	}
-	if (add_items(m, secrets, NULL) != 0 || add_imports(m, imports) != 0)
+	if (m->failed || add_imports(m, w->end) != 0)
 		return -1;
 	if (m->nhidden) {
 		snprintf(m->err, m->errlen, "Infisical hid the value of %zu "
@@ -400,17 +573,21 @@ int answer_secrets(struct http_response *resp, const char *path,
 {
 	struct merge m = { .out = out, .path = path, .err = err,
 			   .errlen = errlen };
-	cJSON *root;
-	int rc = -1;
+	int rc = prepare_text(resp->body, &resp->len, &m);
 
-	arena_open(resp->len);
-	root = parse_list(resp->body, resp->len, &m.nuls, err, errlen);
+	if (rc == 0) {
+		struct walk w = { .p = resp->body,
+				  .end = resp->body + resp->len };
+
+		arena_open();
+		walk_answer(&w, &m);
+		rc = merge_verdict(&m, &w);
+		arena_close();	/* the last trees, wiped and freed */
+	}
+	free(m.imports);
 	wipe_free(resp->body);
 	resp->body = NULL;
 	resp->len = 0;
-	if (root)
-		rc = merge_tree(&m, root);
-	arena_close();	/* the tree, wiped and freed at once */
 	if (rc != 0)
 		kvset_free(out);
 	return rc;
@@ -541,6 +718,16 @@ static void describe_issues(const cJSON *issues, char *buf, size_t len)
 	}
 }
 
+/* The server's sentence loses its final period: our line goes on after
+ * it ("...re-authenticate; the access token was refused"). */
+static void trim_period(char *text)
+{
+	size_t n = strlen(text);
+
+	while (n > 0 && text[n - 1] == '.')
+		text[--n] = '\0';
+}
+
 void answer_describe_error(const struct http_response *resp, char *buf,
 			   size_t len)
 {
@@ -557,6 +744,7 @@ void answer_describe_error(const struct http_response *resp, char *buf,
 			     strlen(message->valuestring));
 	else if (cJSON_IsArray(message))
 		describe_issues(message, text, sizeof text);
+	trim_period(text);
 
 	if (!cJSON_IsObject(root))
 		snprintf(buf, len, "HTTP %ld with a body that is not JSON "
@@ -605,4 +793,9 @@ int answer_denies_values(const struct http_response *resp)
 	return error_matches(resp, 403, "PermissionDenied", " readValue ") ||
 	       error_matches(resp, 403, NULL, "permission to read secret "
 			     "values");
+}
+
+int answer_secret_exists(const struct http_response *resp)
+{
+	return error_matches(resp, 400, "BadRequest", "already exist");
 }

@@ -54,9 +54,13 @@ char *answer_request(const char *name, ...);
  * (the name is given), values the server hid (secretValueHidden: the
  * identity may read the names but not the values; the names are given).
  * Values are never copied into err.
- * The body is consumed: wiped and freed as soon as it is parsed, before
- * the merge copies values (the peak memory is the tree or the body, not
- * both with the result); resp->body is NULL afterwards.
+ * The answer is walked, not parsed whole: cJSON parses one secret (one
+ * import, one other member) at a time and its tree is wiped once merged,
+ * so the peak memory is the body, the result and one secret's tree, not a
+ * tree of the whole answer (about seven times the body). Whatever cJSON
+ * would refuse in the whole text is refused ("not JSON"), with nothing
+ * kept. The body is consumed: wiped and freed; resp->body is NULL
+ * afterwards.
  */
 int answer_secrets(struct http_response *resp, const char *path,
 		   struct kvset *out, char *err, size_t errlen);
@@ -103,7 +107,8 @@ int answer_folder_names(const struct http_response *resp,
  * UnauthorizedError: Invalid credentials". A 422 ValidationFailure carries
  * an array of zod issues; its paths are named. A body that is not such JSON
  * (a proxy's HTML page) is named as such. Server text is sanitized (no
- * control characters) and cut to fit buf (size len).
+ * control characters), without its final period (the line goes on after
+ * it), and cut to fit buf (size len).
  */
 void answer_describe_error(const struct http_response *resp, char *buf,
 			   size_t len);
@@ -128,5 +133,13 @@ int answer_route_not_found(const struct http_response *resp);
  * the secrets, not read them.
  */
 int answer_denies_values(const struct http_response *resp);
+
+/*
+ * Whether resp refuses to create a secret because it exists: 400
+ * BadRequest "Secret already exist" (secret-v2-bridge-service.ts; sample
+ * create-secret-duplicate). Any other 400 (a value too long, a bad name) is
+ * a refusal, not this.
+ */
+int answer_secret_exists(const struct http_response *resp);
 
 #endif

@@ -14,17 +14,17 @@ static const struct login {
 	enum auth_method method;
 	const char *route;
 	const char *name;
-	const char *credentials;	/* what to check on 401 */
+	const char *also;	/* what else to check on 401, after the secret */
 } logins[] = {
 	{ AUTH_UNIVERSAL, "/v1/auth/universal-auth/login", "universal auth",
-	  "INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET" },
+	  "" },
 	{ AUTH_KUBERNETES, "/v1/auth/kubernetes-auth/login", "kubernetes auth",
 	  "the service account token and the identity's allowed namespaces, "
 	  "names and audience" },
 	{ AUTH_OIDC, "/v1/auth/oidc-auth/login", "oidc auth",
-	  "INFISICAL_JWT and the identity's issuer, audience and claims" },
+	  " and the identity's issuer, audience and claims" },
 	{ AUTH_JWT, "/v1/auth/jwt-auth/login", "jwt auth",
-	  "INFISICAL_JWT and the identity's keys, audience and claims" },
+	  " and the identity's keys, audience and claims" },
 };
 
 static char *login_body(const struct credentials *c)
@@ -37,24 +37,24 @@ static char *login_body(const struct credentials *c)
 			      (char *)NULL);
 }
 
-/* One line: what failed and what the user should check. */
-static void report_refusal(const struct login *l,
+/* One line: what failed and what the user should check, naming the
+ * variables the credentials came from (X or X_FILE). */
+static void report_refusal(const struct login *l, const struct credentials *c,
 			   const struct http_response *resp)
 {
-	const char *id = l->method == AUTH_UNIVERSAL ?
-			 "INFISICAL_UNIVERSAL_AUTH_CLIENT_ID" :
-			 "INFISICAL_MACHINE_IDENTITY_ID";
+	const char *secret = l->method == AUTH_KUBERNETES ? "" : c->secret_var;
 	char err[512];
 
 	answer_describe_error(resp, err, sizeof err);
 	switch (resp->status) {
 	case 400: case 422:
-		log_error("%s login failed: %s; check %s", l->name, err, id);
+		log_error("%s login failed: %s; check %s", l->name, err,
+			  c->id_var);
 		break;
 	case 401:
-		log_error("%s login failed: %s; check %s; after 3 failed logins"
+		log_error("%s login failed: %s; check %s%s; after 3 failed logins"
 			  " Infisical locks the identity for 5 minutes",
-			  l->name, err, l->credentials);
+			  l->name, err, secret, l->also);
 		break;
 	case 403:
 		log_error("%s login failed: %s; the identity's trusted IPs may "
@@ -63,7 +63,7 @@ static void report_refusal(const struct login *l,
 	case 404:
 		log_error("%s login failed: %s; check %s, that the identity "
 			  "has %s configured, and INFISICAL_API_URL", l->name,
-			  err, id, l->name);
+			  err, c->id_var, l->name);
 		break;
 	default:
 		log_error("%s login failed: %s; check that INFISICAL_API_URL is "
@@ -92,7 +92,7 @@ static enum api_status login(struct http *h, const char *api_url,
 			st = API_FAILED;
 		}
 	} else if (st == API_OK) {
-		report_refusal(l, &resp);
+		report_refusal(l, c, &resp);
 		st = API_FAILED;
 	} else if (st != API_INTERRUPTED) {
 		log_error("unable to log in at %s: %s", url, err);

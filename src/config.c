@@ -6,6 +6,7 @@
 #include "log.h"
 #include "mem.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -111,7 +112,8 @@ static int bool_value(const char *value)
 	return -1;
 }
 
-/* A whole number in [min, max], or -1 after an error naming var. */
+/* A whole number in [min, max], digits only (strtol(3) alone would take
+ * " 5" and "+5"), or -1 after an error naming var. */
 static long number_value(const char *var, const char *value, long min,
 			 long max)
 {
@@ -120,7 +122,9 @@ static long number_value(const char *var, const char *value, long min,
 
 	errno = 0;
 	v = strtol(value, &end, 10);
-	if (errno || end == value || *end || v < min || v > max) {
+	if (errno || end == value || *end || v < min || v > max ||
+	    !(isdigit((unsigned char)value[0]) ||
+	      (value[0] == '-' && isdigit((unsigned char)value[1])))) {
 		log_error("%s='%s' is not a whole number from %ld to %ld", var,
 			  log_sanitize(safe, sizeof safe, value, strlen(value)),
 			  min, max);
@@ -641,19 +645,35 @@ int config_read_variables(struct config *cfg, char **envp)
 	return 0;
 }
 
-/* "--watch 30 -- app": the value of an optional argument goes after '=',
- * so 30 is the command; a number right after --watch is taken for the
- * interval it was meant to be. 1 after one line, else 0. */
-static int interval_as_command(char **argv, int first)
+/*
+ * "--watch 30 -- app", "--preserve-env API_KEY -- app": the value of an
+ * optional argument goes after '=', so the word after the option is the
+ * command. A word shaped like the value it was meant to be (a number; names
+ * in capitals, which no command has) is refused with how to write it.
+ * 1 after one line, else 0.
+ */
+static int value_as_command(char **argv, int first)
 {
+	static const struct {
+		const char *option, *chars, *what;
+	} shapes[] = {
+		{ "--watch", "0123456789", "interval" },
+		{ "--preserve-env", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,",
+		  "names" },
+	};
 	const char *w = argv[first];
+	size_t i;
 
-	if (strcmp(argv[first - 1], "--watch") != 0 || !*w ||
-	    strspn(w, "0123456789") != strlen(w))
-		return 0;
-	log_error("--watch takes its interval after '=': write --watch=%.20s "
-		  "(as written, '%.20s' is the command)", w, w);
-	return 1;
+	for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+		if (strcmp(argv[first - 1], shapes[i].option) != 0 || !*w ||
+		    strspn(w, shapes[i].chars) != strlen(w))
+			continue;
+		log_error("%s takes its %s after '=': write %s=%.40s (as "
+			  "written, '%.40s' is the command)", shapes[i].option,
+			  shapes[i].what, shapes[i].option, w, w);
+		return 1;
+	}
+	return 0;
 }
 
 enum config_status config_load(struct config *cfg, int argc, char **argv,
@@ -685,7 +705,7 @@ enum config_status config_load(struct config *cfg, int argc, char **argv,
 		usage_error();
 		return CONFIG_FAILED;
 	}
-	if (optind < argc && interval_as_command(argv, optind)) {
+	if (optind < argc && value_as_command(argv, optind)) {
 		usage_error();
 		return CONFIG_FAILED;
 	}

@@ -247,15 +247,28 @@ static int infer_auth(char **envp, enum auth_method *out)
 	return 0;
 }
 
+/* name_file when it is set, else name: which one gave a credential, for
+ * the messages that tell what to check (both are never set). */
+static const char *source(char **envp, const char *name,
+			  const char *name_file)
+{
+	return envp_get(envp, name_file) ? name_file : name;
+}
+
 /* Read the credentials of the chosen method, and only those. */
 static int load_auth(struct credentials *c, char **envp)
 {
 	const char *sa_path;
 
+	c->id_var = source(envp, VAR_IDENTITY, VAR_IDENTITY "_FILE");
+	c->secret_var = source(envp, VAR_JWT, VAR_JWT "_FILE");
 	switch (c->method) {
 	case AUTH_TOKEN:
 		return load_credential(envp, VAR_TOKEN, 1, &c->token);
 	case AUTH_UNIVERSAL:
+		c->id_var = source(envp, VAR_CLIENT_ID, VAR_CLIENT_ID "_FILE");
+		c->secret_var = source(envp, VAR_CLIENT_SECRET,
+				       VAR_CLIENT_SECRET "_FILE");
 		if (load_credential(envp, VAR_CLIENT_ID, 1, &c->client_id))
 			return -1;
 		return load_credential(envp, VAR_CLIENT_SECRET, 1,
@@ -390,11 +403,17 @@ int credentials_load(struct credentials *c, char **envp, const char *method)
 		return -1;
 	rc = headers ? parse_headers(c, headers) : 0;
 	wipe_free(headers);
+	log_forbid(c->client_secret);
+	log_forbid(c->token);
+	log_forbid(c->jwt);
 	return rc;
 }
 
 void credentials_free(struct credentials *c)
 {
+	log_allow(c->client_secret);
+	log_allow(c->token);
+	log_allow(c->jwt);
 	wipe_free(c->client_id);
 	wipe_free(c->client_secret);
 	wipe_free(c->token);

@@ -35,6 +35,8 @@ struct credentials {
 	char *identity_id;	/* kubernetes, oidc, jwt */
 	char *jwt;		/* kubernetes (service account token), oidc, jwt */
 	struct strlist headers;	/* "Name: value" from INFISICAL_CUSTOM_HEADERS */
+	const char *id_var;	/* where the identity came from: X or X_FILE */
+	const char *secret_var;	/* where the client secret or JWT came from */
 };
 
 /*

@@ -100,6 +100,41 @@ static const char *unquoted(struct cursor *c, struct wbuf *v)
 	return NULL;
 }
 
+/*
+ * Whether s (n bytes) is UTF-8 text (RFC 3629: no overlong form, no
+ * surrogate, nothing above U+10FFFF): Infisical stores values as JSON
+ * strings, which a request cannot carry otherwise.
+ */
+static int is_utf8(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		unsigned char b = s[i];
+		size_t k = b < 0x80 ? 0 : b >= 0xc2 && b <= 0xdf ? 1 :
+			   b >= 0xe0 && b <= 0xef ? 2 :
+			   b >= 0xf0 && b <= 0xf4 ? 3 : 4;
+		unsigned char lo = 0x80, hi = 0xbf;
+		size_t j;
+
+		if (k == 4 || n - i < k + 1)
+			return 0;
+		if (b == 0xe0)
+			lo = 0xa0;
+		else if (b == 0xed)
+			hi = 0x9f;
+		else if (b == 0xf0)
+			lo = 0x90;
+		else if (b == 0xf4)
+			hi = 0x8f;
+		for (j = 1; j <= k; j++, lo = 0x80, hi = 0xbf)
+			if (s[i + j] < lo || s[i + j] > hi)
+				return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
 /* One NAME=value entry; c->p is at the name. */
 static const char *entry(struct cursor *c, struct reader *r, size_t line)
 {
@@ -133,6 +168,9 @@ static const char *entry(struct cursor *c, struct reader *r, size_t line)
 	} else {
 		why = unquoted(c, &v);
 	}
+	if (!why && !is_utf8((const unsigned char *)v.data, v.len))
+		why = "a value that is not UTF-8 text, which Infisical cannot "
+		      "store (convert the file, e.g. with iconv)";
 	if (!why) {
 		e.value = v.data ? v.data : "";
 		e.value_len = v.len;

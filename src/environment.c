@@ -43,7 +43,9 @@ static int in(const char *name, size_t len, const struct word *w, size_t n)
  * The reserved-name policy. Refused: what could make the command run code
  * it did not ship or trust servers it should not (the dynamic loader's and
  * glibc's variables, the start-up hooks of shells and language runtimes,
- * the TLS trust of OpenSSL-based apps) and the shim's own configuration.
+ * bash's exported functions and its options, whose xtrace would print
+ * every expanded command line, secrets included, the TLS trust of
+ * OpenSSL-based apps) and the shim's own configuration.
  * Dropped: the names `infisical run` drops (packages/util/secrets.go),
  * which describe the container, not the app.
  */
@@ -52,7 +54,9 @@ enum name_rule environment_name_rule(const char *name, size_t len)
 	static const struct word refused[] = {
 		W("GCONV_PATH"), W("GLIBC_TUNABLES"), W("LOCPATH"),
 		W("NLSPATH"), W("MALLOC_TRACE"), W("BASH_ENV"), W("ENV"),
-		W("NODE_OPTIONS"), W("PERL5OPT"), W("PERL5LIB"), W("RUBYOPT"),
+		W("SHELLOPTS"), W("BASHOPTS"), W("PS4"),
+		W("NODE_OPTIONS"), W("NODE_PATH"), W("PERL5OPT"),
+		W("PERL5LIB"), W("PERLLIB"), W("RUBYOPT"), W("RUBYLIB"),
 		W("PYTHONSTARTUP"), W("PYTHONPATH"), W("JAVA_TOOL_OPTIONS"),
 		W("_JAVA_OPTIONS"), W("JDK_JAVA_OPTIONS"), W("SSL_CERT_FILE"),
 		W("SSL_CERT_DIR"),
@@ -65,6 +69,7 @@ enum name_rule environment_name_rule(const char *name, size_t len)
 
 	if (has_prefix(name, len, "LD_") || has_prefix(name, len, "INFX_") ||
 	    has_prefix(name, len, "INFISICAL_") ||
+	    has_prefix(name, len, "BASH_FUNC_") ||
 	    in(name, len, refused, sizeof refused / sizeof refused[0]))
 		return NAME_REFUSE;
 	if (has_prefix(name, len, "XDG_") || has_prefix(name, len, "LC_") ||
@@ -101,8 +106,9 @@ static int check_name(const struct kv *e, const struct env_rules *rules)
 	case NAME_REFUSE:
 		if (strlist_has(rules->allow, e->name, e->name_len))
 			return 1;
-		log_error("secret '%s' may not set a reserved variable (dynamic "
-			  "loader or infx-exec's own); remove it from Infisical "
+		log_error("secret '%s' may not set a reserved variable (one "
+			  "that loads code, changes trust or configures "
+			  "infx-exec); remove it from Infisical "
 			  "or allow it with INFX_ALLOW_RESERVED=%s",
 			  shown(e, a, sizeof a), shown(e, b, sizeof b));
 		return -1;

@@ -143,18 +143,25 @@ static enum api_status fetch_path(struct lister *l, size_t i,
 				  struct kvset *one)
 {
 	const char *path = l->cfg->paths.v[i];
+	int asked = l->memo && l->memo->etags[i];	/* If-None-Match */
 	struct http_response resp;
 	char err[512], where[512];
 	enum api_status st;
 
 	describe_where(l->cfg, path, where, sizeof where);
-	if (l->memo && l->memo->etags[i])
+	if (asked)
 		http_if_none_match(l->h, l->memo->etags[i]);
 	st = get_list(l, path, &resp, err, sizeof err);
 	if (st == API_OK)
 		remember_etag(l, i, &resp);
-	if (st == API_OK && resp.status == 304) {
+	if (st == API_OK && resp.status == 304 && asked) {
 		l->unchanged++;	/* watch mode: nothing new there */
+	} else if (st == API_OK && resp.status == 304) {
+		/* Not Modified, though nothing was asked: no secrets at all. */
+		log_error("unable to list secrets of %s: HTTP 304 to a request "
+			  "without If-None-Match; check that INFISICAL_API_URL "
+			  "is an Infisical server, not a cache", where);
+		st = API_FAILED;
 	} else if (st == API_OK && resp.status != 200) {
 		st = refused(l, &resp, where);
 	} else if (st == API_OK) {
@@ -240,18 +247,22 @@ static enum api_status login_and_list(struct lister *l,
 		l->memo->token = NULL;
 	if (!token)
 		st = auth_get_token(l->h, l->cfg->api_url, c, &token);
+	log_forbid(token);
 	l->token = token;
 	l->may_relogin = c->method != AUTH_TOKEN;
 	if (st == API_OK)
 		st = fetch_all(l, out);
 	if (st == API_TOKEN_REJECTED) {
+		log_allow(token);
 		wipe_free(token);
 		st = auth_get_token(l->h, l->cfg->api_url, c, &token);
+		log_forbid(token);
 		l->token = token;
 		l->may_relogin = 0;
 		if (st == API_OK)
 			st = fetch_all(l, out);
 	}
+	log_allow(token);
 	if (l->memo && st == API_OK) {
 		l->memo->token = token;	/* for the next poll */
 		token = NULL;

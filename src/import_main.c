@@ -601,12 +601,14 @@ static int upload_all(struct job *j)
 		if (u.h && auth_get_token(u.h, j->cfg.api_url, &c, &token) ==
 		    API_OK) {
 			u.token = token;
+			log_forbid(token);
 			rc = make_folders(j, &u) == 0 &&
 			     write_secrets(j, &u) == 0 ? 0 : -1;
 		}
 		http_free(u.h);
 		http_global_cleanup();
 	}
+	log_allow(token);
 	wipe_free(token);
 	credentials_free(&c);
 	return rc;

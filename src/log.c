@@ -37,11 +37,68 @@ int log_parse_level(const char *name)
 	return -1;
 }
 
+static const char *forbidden[LOG_MAX_FORBIDDEN];
+
+void log_forbid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < LOG_MAX_FORBIDDEN; i++)
+		if (!forbidden[i]) {
+			forbidden[i] = s;
+			return;
+		}
+}
+
+void log_allow(const char *s)
+{
+	size_t i;
+
+	for (i = 0; s && i < LOG_MAX_FORBIDDEN; i++)
+		if (forbidden[i] == s)
+			forbidden[i] = NULL;
+}
+
+/* Whether byte c of a line shows byte s: as it is, or as log_sanitize's
+ * '?' for a control character or a byte >= 0x7f. */
+static int shows(char c, char s)
+{
+	unsigned char u = (unsigned char)s;
+
+	return c == s || (c == '?' && (u < 0x20 || u >= 0x7f));
+}
+
+/* Mask in text (n bytes) each run that shows the start of s, at least
+ * min(8, all of s) bytes of it, by "***". Returns the new length. */
+static size_t redact(char *text, size_t n, const char *s)
+{
+	size_t len = strlen(s), need = len < 8 ? len : 8, i = 0;
+
+	if (len < 4)
+		return n;
+	while (i < n) {
+		size_t k = 0;
+
+		while (i + k < n && k < len && shows(text[i + k], s[k]))
+			k++;
+		if (k < need) {
+			i++;
+			continue;
+		}
+		memcpy(text + i, "***", 3);
+		memmove(text + i + 3, text + i + k, n - i - k);
+		n -= k - 3;
+		i += 3;
+	}
+	return n;
+}
+
 __attribute__((format(printf, 3, 0)))
 static void vlog(enum log_level level, const char *kind, const char *fmt,
 		 va_list ap)
 {
 	char line[1024];
+	size_t i;
 	int n, m;
 
 	if (demoted && level == LOG_ERROR) {
@@ -56,6 +113,9 @@ static void vlog(enum log_level level, const char *kind, const char *fmt,
 		m = 0;
 	if ((size_t)(n + m) > sizeof line - 2)
 		m = (int)sizeof line - 2 - n;	/* cut, still one line */
+	for (i = 0; i < LOG_MAX_FORBIDDEN; i++)
+		if (forbidden[i])
+			m = (int)redact(line + n, (size_t)m, forbidden[i]);
 	line[n + m] = '\n';
 	/* One write(2), so that lines of many shims starting at once (and
 	 * the command's own output) never mix mid-line. */
@@ -115,9 +175,18 @@ char *log_url(char *dst, size_t dstlen, const char *url)
 	return log_sanitize(dst, dstlen, masked, strlen(masked));
 }
 
+static int stdout_closed;
+
+void log_stdout_was_closed(void)
+{
+	stdout_closed = 1;
+}
+
 int log_flush_stdout(void)
 {
-	if (fflush(stdout) == 0 && !ferror(stdout))
+	if (stdout_closed)
+		errno = EBADF;
+	else if (fflush(stdout) == 0 && !ferror(stdout))
 		return 0;
 	log_error("unable to write to standard output: %s",
 		  errno ? strerror(errno) : "write error");

@@ -32,6 +32,20 @@ void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
+ * Strings no line may show: a client secret, a JWT, an access token, a
+ * value being uploaded, in case a server or proxy echoes what it was sent.
+ * Every line is searched for them before it is written; where one shows
+ * (whole, or its first 8 bytes and more when a message was cut, also as
+ * log_sanitize shows it), that part reads "***". The pointer is kept, not a
+ * copy: log_allow(s) before s is freed. Strings shorter than 4 bytes are
+ * not searched (they would mask ordinary words); NULL is ignored; at most
+ * LOG_MAX_FORBIDDEN at once (more are not searched).
+ */
+#define LOG_MAX_FORBIDDEN 8
+void log_forbid(const char *s);
+void log_allow(const char *s);
+
+/*
  * Copy at most len bytes of src into dst (size dstlen, always terminated),
  * replacing control characters and bytes >= 0x7f by '?', so that text from
  * outside (a secret's name, a server message) cannot forge terminal escapes
@@ -51,10 +65,15 @@ char *log_url(char *dst, size_t dstlen, const char *url);
 /*
  * Flush standard output (--check, --help, --version). Returns 0, or -1
  * after one line naming the error (a full disk, a closed pipe: EPIPE, as
- * SIGPIPE is ignored), so that the exit status says the output is lost.
+ * SIGPIPE is ignored, a descriptor closed at start: EBADF), so that the
+ * exit status says the output is lost.
  * Set errno to 0 before writing: a failed write inside stdio leaves its
  * errno, which a later fflush(3) of a stream in error may not set again.
  */
 int log_flush_stdout(void);
+
+/* Standard output was closed at start (process_init put /dev/null there):
+ * log_flush_stdout fails with EBADF, as a write to it would have. */
+void log_stdout_was_closed(void);
 
 #endif

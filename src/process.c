@@ -1,6 +1,8 @@
 /* process.c - descriptors 0-2 and dumpability, before anything else. */
 #include "process.h"
 
+#include "log.h"
+
 #include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -14,6 +16,9 @@ void process_init(void)
 	for (fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) == -1) {
 			int n = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+
+			if (fd == 1)
+				log_stdout_was_closed();
 
 			if (n >= 0 && n != fd) {
 				dup2(n, fd);

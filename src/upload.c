@@ -108,12 +108,6 @@ int upload_create_folder(const struct upload *u, const char *parent,
 	return rc;
 }
 
-/* Whether resp says the secret exists: 400 "Secret already exist". */
-static int exists(const struct http_response *resp)
-{
-	return answer_error_is(resp, 400, "BadRequest");
-}
-
 enum upload_result upload_secret(const struct upload *u, const char *path,
 				 const char *name, const char *value,
 				 int overwrite)
@@ -129,12 +123,13 @@ enum upload_result upload_secret(const struct upload *u, const char *path,
 	enum upload_result res = UPLOAD_CREATED;
 	enum api_status st;
 
+	log_forbid(value);	/* a refusal may echo it */
 	snprintf(url, n, "%s%s%s", u->api_url, SECRET_ROUTE, escaped);
 	snprintf(doing, sizeof doing, "create %s in %s:%s", name,
 		 u->environment, path);
 	st = retry_request(u->h, NULL, url, u->token, body, &resp, err,
 			   sizeof err);
-	if (st == API_OK && exists(&resp)) {
+	if (st == API_OK && answer_secret_exists(&resp)) {
 		res = UPLOAD_EXISTS;
 		if (overwrite) {
 			http_response_free(&resp);
@@ -147,6 +142,7 @@ enum upload_result upload_secret(const struct upload *u, const char *path,
 		report(doing, st, &resp, err, sizeof err);
 		res = UPLOAD_FAILED;
 	}
+	log_allow(value);
 	http_response_free(&resp);
 	wipe_free(body);
 	free(escaped);

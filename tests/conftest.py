@@ -125,7 +125,8 @@ def _build_id(path):
 def shim(request):
     path = request.param
     if not os.access(path, os.X_OK):
-        pytest.fail(f"{path} is not built: run make check")
+        pytest.fail(f"{path} is not built: run make static dev, or name "
+                    "the binaries to test in INFX_BINARIES")
     return path
 
 

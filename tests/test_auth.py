@@ -158,6 +158,41 @@ def test_wrong_client_secret(shim, server, tmp_path):
         ["/api/v1/auth/universal-auth/login"]
 
 
+def test_refusal_names_the_file_variable_used(shim, server, tmp_path):
+    """A secret read from INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE: the
+    message says to check that variable (the file), not the plain one."""
+    secret = tmp_path / "secret"
+    secret.write_text("wrong\n")
+    env = base_env(server)
+    del env["INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET"]
+    env["INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE"] = str(secret)
+    line = fails_closed(run(shim, ["--", "true"], env))
+    assert "; check INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET_FILE;" in line
+
+
+@pytest.mark.parametrize("echo", ["whole", "cut", "list"])
+def test_an_echoed_credential_is_masked(shim, server, echo):
+    """A server or proxy that echoes what it was sent (the client secret in
+    a login refusal, the access token in a list refusal) never gets it
+    into the log: whole, or cut short as long messages are."""
+    env = base_env(server)
+    if echo == "list":
+        server.add_fault("list", "status", status=400, error="BadRequest",
+                         message=f"bad header Bearer {STATIC_TOKEN}")
+        env = base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID=None,
+                       INFISICAL_UNIVERSAL_AUTH_CLIENT_SECRET=None,
+                       INFISICAL_TOKEN=STATIC_TOKEN)
+        leaked = STATIC_TOKEN
+    else:
+        secret = MEMBER["secret"]
+        leaked = secret if echo == "whole" else secret[:12]
+        server.add_fault("login", "status", status=401,
+                         message=f"no client with secret {leaked}!")
+    line = fails_closed(run(shim, ["--", "true"], env))
+    assert leaked not in line and leaked[:8] not in line
+    assert "***" in line
+
+
 def test_unknown_client_id(shim, server, tmp_path):
     marker = tmp_path / "ran"
     env = base_env(server, INFISICAL_UNIVERSAL_AUTH_CLIENT_ID="nobody")

@@ -193,6 +193,22 @@ def test_usage_errors(shim, args, message):
         b"Try 'infx-exec --help' for more information.\n")
 
 
+@pytest.mark.parametrize("value", [" 5", "+5", "5 ", "0x10", ""],
+                         ids=["blank-first", "plus", "blank-after", "hex",
+                              "empty"])
+def test_a_number_is_digits_only(shim, server, value):
+    """strtol(3) takes blanks in front and a sign: a setting takes digits
+    only (an empty INFX_TIMEOUT is unset, as every empty setting)."""
+    p = run(shim, ENV0, base_env(server, INFX_TIMEOUT=value))
+    if value == "":
+        assert p.returncode == 0, p.stderr
+        return
+    line = fails_closed(p)
+    assert line.startswith(f"infx-exec: INFX_TIMEOUT='{value}' is not a "
+                           "whole number")
+    assert server.requests == []
+
+
 def test_bad_boolean_variable(shim, server):
     p = run(shim, ENV0, base_env(server, INFISICAL_RECURSIVE="yes please"))
     line = fails_closed(p)
@@ -271,6 +287,19 @@ def test_output_to_a_closed_pipe(shim, server, args):
     line = fails_closed(p)
     assert line == ("infx-exec: unable to write to standard output: Broken "
                     "pipe")
+
+
+@pytest.mark.parametrize("args", [["--version"], ["--check"]])
+def test_output_to_a_closed_descriptor(shim, server, args):
+    """`infx-exec --check >&-`: standard output closed at start is an
+    error, as `ls >&-` is, not a run that printed nothing and says 0."""
+    cmd = shim_command(shim, args)
+    p = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh"] + cmd,
+                       env=base_env(server), stderr=subprocess.PIPE,
+                       timeout=30)
+    line = fails_closed(p)
+    assert line == ("infx-exec: unable to write to standard output: Bad "
+                    "file descriptor")
 
 
 def test_failure_with_stderr_gone_is_still_125(shim, server):

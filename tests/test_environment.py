@@ -89,6 +89,24 @@ def test_preserve_env(shim, server):
         assert (got[b"API_KEY"], got[b"OTHER_KEY"]) == (api, other), value
 
 
+def test_preserve_env_names_without_equals_are_refused(shim, server, tmp_path):
+    """`--preserve-env API_KEY -- app`: the names of an optional argument go
+    after '=', so API_KEY would be the command; refused before any request,
+    saying how to write it. A command after a bare --preserve-env runs."""
+    marker = tmp_path / "ran"
+    p = run(shim, ["--preserve-env", "API_KEY,OTHER_KEY", "--", "touch",
+                   str(marker)], base_env(server))
+    assert p.returncode == 125
+    assert p.stderr.decode() == (
+        "infx-exec: --preserve-env takes its names after '=': write "
+        "--preserve-env=API_KEY,OTHER_KEY (as written, 'API_KEY,OTHER_KEY' "
+        "is the command)\n"
+        "Try 'infx-exec --help' for more information.\n")
+    assert not marker.exists() and server.requests == []
+    p = run(shim, ["--preserve-env", "touch", str(marker)], base_env(server))
+    assert p.returncode == 0 and marker.exists(), p.stderr
+
+
 @pytest.mark.parametrize("how", ["flag", "variable"])
 def test_require(shim, server, how, tmp_path):
     marker = tmp_path / "ran"
@@ -273,9 +291,24 @@ def test_check_output_cannot_be_forged(shim, data, server):
 
 @pytest.mark.parametrize("name", ["NODE_OPTIONS", "BASH_ENV", "PYTHONPATH",
                                   "JAVA_TOOL_OPTIONS", "SSL_CERT_FILE",
-                                  "PERL5OPT", "LOCPATH"])
+                                  "PERL5OPT", "LOCPATH", "BASH_FUNC_id%%",
+                                  "SHELLOPTS", "PS4", "RUBYLIB"])
 def test_runtime_hooks_are_reserved(shim, data, server, name):
     folder(data, "/h", {"OK": "1", name: "--require /tmp/evil.js"})
     p = run(shim, ENV0, base_env(server, INFISICAL_SECRET_PATH="/h"))
     assert f"secret '{name}' may not set a reserved variable" in \
         fails_closed(p)
+
+
+def test_bash_functions_and_xtrace_never_reach_bash(shim, data, server,
+                                                    tmp_path):
+    """An exported bash function replaces a command in the app's scripts;
+    SHELLOPTS=xtrace prints every expanded line, secrets included: both
+    refused before bash runs."""
+    marker = tmp_path / "ran"
+    folder(data, "/b", {"OK": "1", "BASH_FUNC_id%%": "() { echo HIJACKED; }",
+                        "SHELLOPTS": "xtrace"})
+    p = run(shim, ["--", "bash", "-c", f"id -u > {marker}"],
+            base_env(server, INFISICAL_SECRET_PATH="/b"))
+    assert "may not set a reserved variable" in fails_closed(p, marker)
+    assert b"HIJACKED" not in p.stdout + p.stderr

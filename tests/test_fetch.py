@@ -327,6 +327,36 @@ def test_bad_body_is_not_retried(shim, server, tmp_path, kind, words):
 
 
 @timing
+def test_304_without_if_none_match_is_refused(shim, data, server, tmp_path):
+    """Not Modified to a list request that asked for nothing (no ETag sent):
+    there is no set to keep, so it is an error, not "no secrets"; with two
+    paths, not a silently smaller set."""
+    server.add_fault("list", "status", status=304, body="", times=1)
+    marker = tmp_path / "ran"
+    line = fails_closed(run(shim, ["--", "touch", str(marker)],
+                            base_env(server)), marker)
+    assert "HTTP 304 to a request without If-None-Match" in line
+    folder(data, "/app", {"APP_ONLY": "1"})
+    server.add_fault("list", "status", status=304, body="", times=1)
+    line = fails_closed(run(shim, ["--", "touch", str(marker)],
+                            base_env(server, INFISICAL_SECRET_PATH="/,/app")),
+                        marker, golden="test_304_without_if_none_match_is_refused")
+    assert "path '/'" in line
+
+
+@timing
+def test_a_thousand_short_secrets(shim, data, server):
+    """1,009 secrets of 8-byte values: a body length that once made the
+    parse tree's arena hand out a block past the end of its chunk (a crash
+    in the static build)."""
+    folder(data, "/", {"K%d" % i: "vvvvvvvv" for i in range(1009)})
+    p = run(shim, ENV0, base_env(server))
+    assert p.returncode == 0, p.stderr
+    got = child_env(p.stdout)
+    assert all(got[b"K%d" % i] == b"vvvvvvvv" for i in range(1009))
+
+
+@timing
 def test_redirect_on_list_is_not_followed(shim, server, tmp_path):
     server.add_fault("list", "redirect", url=server.url + "/api/v3/x")
     marker = tmp_path / "ran"

@@ -297,6 +297,44 @@ def test_write_refusals(tool, data, server, dotenv):
     line = fails_closed(p, program="infx-import", status=1)
     assert ("HTTP 403 PermissionDenied: You are not allowed to create on "
             "secrets") in line
+    # A 400 BadRequest that is not "Secret already exist" is a refusal,
+    # not a secret to skip.
+    data["identities"][0]["readOnly"] = False
+    server.add_fault("write", "status", status=400, error="BadRequest",
+                     message="Secret value too long")
+    p = run(tool, ["--keys", "EMPTY", dotenv], folder_env(server))
+    line = fails_closed(p, program="infx-import", status=1)
+    assert "HTTP 400 BadRequest: Secret value too long" in line
+    assert "skipped" not in p.stdout.decode()
+
+
+def test_an_echoed_value_is_masked(tool, data, server, tmp_path):
+    """A refusal that quotes the value it was sent (a validation message)
+    shows "***" instead, also where the line shows '?' for a byte."""
+    add_folder(data)
+    f = tmp_path / ".env"
+    f.write_text("TOKEN=s3cr\u00e9t-value-42\n", encoding="utf-8")
+    server.add_fault("write", "status", status=422, error="ValidationFailure",
+                     message="secretValue: bad s3cr\u00e9t-value-42")
+    p = run(tool, [str(f)], folder_env(server))
+    line = fails_closed(p, program="infx-import", status=1)
+    assert line.endswith("secretValue: bad ***")
+    assert "t-value-42" not in line
+
+
+def test_a_value_that_is_not_utf8_stops_before_any_request(tool, data,
+                                                            server, tmp_path):
+    """Infisical stores text: a Latin-1 value would be refused at its
+    upload, after the keys before it were written. Refused first."""
+    add_folder(data)
+    f = tmp_path / ".env"
+    f.write_bytes(b"FIRST=ok\nSECOND=caf\xe9\n")
+    p = run(tool, [str(f)], folder_env(server))
+    line = fails_closed(p, program="infx-import", status=1)
+    assert line == (f"infx-import: unable to read '{f}': line 2: a value that "
+                    "is not UTF-8 text, which Infisical cannot store (convert "
+                    "the file, e.g. with iconv)")
+    assert server.requests == []
 
 
 def test_malformed_dotenv(tool, server, tmp_path):
@@ -855,13 +893,19 @@ def test_the_env_cleanup_of_containers_md(tmp_path):
                       CONTAINERS_MD.read_text(), re.S).group(1)
     values, text = filled_env_example()
     text += "export  VAULT_ENC_KEY = exported\n  DASHBOARD_PASSWORD=x\n"
+    # KEY appears in the layout's comments ("${KEY} the value of KEY"),
+    # never in a secret: a .env key of that name stays.
+    text += "KEY=not-in-the-layout\n"
     (tmp_path / ".env").write_text(text)
     (tmp_path / "compose-overrides").symlink_to(OVERRIDES)
     p = subprocess.run(["sh", "-ec", textwrap.dedent(block)], cwd=tmp_path,
                        capture_output=True, timeout=60)
     assert p.returncode == 0, p.stderr
     left = (tmp_path / ".env").read_text()
-    read = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", LAYOUT.read_text()))
+    read = set(re.findall(r"\$\{([A-Z][A-Z0-9_]*)\}", "".join(
+        line for line in LAYOUT.read_text().splitlines(True)
+        if not line.lstrip().startswith("#"))))
+    assert "KEY=not-in-the-layout\n" in left
     for key in values:
         kept = re.search(rf"^\s*(export\s+)?{key}\s*=", left, re.M)
         assert bool(kept) == (key not in read), key

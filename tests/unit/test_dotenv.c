@@ -79,6 +79,25 @@ static void the_rest_of_the_syntax(void **state)
 	kvset_free(&s);
 }
 
+/* Two-, three- and four-byte UTF-8 are text. */
+static void utf8_values_are_text(void **state)
+{
+	static const char text[] = "A=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\n";
+	struct kvset s;
+	char err[160] = "";
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(dotenv_parse(text, strlen(text), &s, err,
+				      sizeof err), 0);
+	assert_string_equal(get(&s, "A"),
+			    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91");
+	kvset_free(&s);
+}
+
+#define NOT_UTF8 "a value that is not UTF-8 text, which Infisical cannot " \
+		 "store (convert the file, e.g. with iconv)"
+
 static void errors_name_the_line(void **state)
 {
 	static const struct {
@@ -92,13 +111,18 @@ static void errors_name_the_line(void **state)
 		{ "A='x' y\n", "line 1: text after the closing quote" },
 		{ "1A=x\n", "line 1: a line that is not NAME=value "
 			    "(bad name)" },
+		{ "A=ok\nB=caf\xe9\n", "line 2: " NOT_UTF8 },
+		{ "A=\"\xc0\xaf\"\n", "line 1: " NOT_UTF8 },	/* overlong */
+		{ "A='\xed\xa0\x80'\n", "line 1: " NOT_UTF8 },	/* surrogate */
+		{ "A=\xf4\x90\x80\x80\n", "line 1: " NOT_UTF8 },	/* > U+10FFFF */
+		{ "A=\xe2\x82\n", "line 1: " NOT_UTF8 },	/* cut short */
 	};
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct kvset s;
-		char err[128] = "";
+		char err[160] = "";
 
 		kvset_init(&s);
 		assert_int_equal(dotenv_parse(bad[i].text, strlen(bad[i].text),
@@ -199,6 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(real_dotenv_syntax),
 		cmocka_unit_test(the_rest_of_the_syntax),
+		cmocka_unit_test(utf8_values_are_text),
 		cmocka_unit_test(errors_name_the_line),
 		cmocka_unit_test(sections_and_entries_in_order),
 		cmocka_unit_test(section_errors_name_the_line),

@@ -111,6 +111,27 @@ static void merge_own_over_imports_last_import_wins(void **state)
 	kvset_free(&s);
 }
 
+/* Each of n answers is refused, with nothing kept and no value in the
+ * reason; with the reason why when why is not NULL. */
+static void refused_all(const char *const *bad, size_t n, const char *why)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct kvset s;
+		char err[256] = "";
+
+		kvset_init(&s);
+		assert_int_equal(parse(bad[i], &s, err, sizeof err), -1);
+		assert_true(err[0] != '\0');
+		assert_null(strstr(err, "x"));	/* no value in the reason */
+		if (why)
+			assert_string_equal(err, why);
+		assert_int_equal(s.count, 0);
+		kvset_free(&s);
+	}
+}
+
 static void merge_rejects_bad_answers(void **state)
 {
 	static const char *const bad[] = {
@@ -126,19 +147,76 @@ static void merge_rejects_bad_answers(void **state)
 		"{\"secrets\":[]} trailing",
 		"\"\\",	/* a backslash as the last byte (found by fuzzing) */
 	};
-	size_t i;
 
 	(void)state;
-	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		struct kvset s;
-		char err[256] = "";
+	refused_all(bad, sizeof bad / sizeof bad[0], NULL);
+}
 
-		kvset_init(&s);
-		assert_int_equal(parse(bad[i], &s, err, sizeof err), -1);
-		assert_true(err[0] != '\0');
-		assert_null(strstr(err, "x"));	/* no value in the reason */
-		kvset_free(&s);
-	}
+/* The answer is walked member by member: where "imports" stands, and a
+ * second member of a name, change nothing. */
+static void merge_walks_members_in_any_order(void **state)
+{
+	const char *json = "\xef\xbb\xbf { \"imports\" : [ {\"secrets\":["
+		ITEM("SHARED", "import") "," ITEM("IMP", "i") "]} ] ,"
+		"\"other\":{\"secrets\":[" ITEM("NO", "no") "]},"
+		"\"secrets\":[" ITEM("SHARED", "own") "],"
+		"\"secrets\":[" ITEM("SECOND", "no") "],"
+		"\"imports\":[{\"secrets\":[" ITEM("LATE", "no") "]}] }\n";
+	struct kvset s;
+	char err[256];
+
+	(void)state;
+	kvset_init(&s);
+	assert_int_equal(parse(json, &s, err, sizeof err), 0);
+	assert_string_equal(value_of(&s, "SHARED"), "own");
+	assert_string_equal(value_of(&s, "IMP"), "i");
+	assert_int_equal(s.count, 2);
+	kvset_free(&s);
+}
+
+/* A text that is not JSON further on is refused whole, after secrets were
+ * merged, and before a secret's own error; nothing is kept. */
+static void merge_refuses_what_cjson_refuses_whole(void **state)
+{
+	static const char *const bad[] = {
+		"{\"secrets\":[" ITEM("A", "1") "]",
+		"{\"secrets\":[" ITEM("A", "1") ",]}",
+		"{\"secrets\":[" ITEM("A", "1") "]}}",
+		"{\"secrets\":[" ITEM("A", "1") "],}",
+		"{\"secrets\":[{}],\"x\":tru}",
+		"{\"secrets\":[\xef\xbb\xbf" ITEM("A", "1") "]}",
+		"{\"secrets\" [" ITEM("A", "1") "]}",
+		"{1:2,\"secrets\":[]}",
+	};
+
+	(void)state;
+	refused_all(bad, sizeof bad / sizeof bad[0], "the answer is not JSON");
+}
+
+/* A value larger than the arena's first chunk, with fields after it
+ * (the tree's next block once overran such a chunk). */
+static void merge_value_larger_than_an_arena_chunk(void **state)
+{
+	size_t big = 200000, i;
+	char *json = xmalloc(big + 256), *p = json;
+	struct kvset s;
+	char err[256];
+
+	(void)state;
+	p += snprintf(p, 64, "{\"secrets\":[{\"secretKey\":\"BIG\","
+		      "\"secretValue\":\"");
+	memset(p, 'v', big);
+	p += big;
+	snprintf(p, 128, "\",\"secretComment\":\"after\",\"version\":1},"
+		 ITEM("B", "2") "]}");
+	kvset_init(&s);
+	assert_int_equal(parse(json, &s, err, sizeof err), 0);
+	assert_int_equal(kvset_get(&s, "BIG", 3)->value_len, big);
+	assert_string_equal(value_of(&s, "B"), "2");
+	for (i = 0; i < 8; i++)
+		assert_int_equal(value_of(&s, "BIG")[i], 'v');
+	kvset_free(&s);
+	free(json);
 }
 
 static void merge_escaped_backslash_before_u0000_is_text(void **state)
@@ -215,6 +293,9 @@ int main(void)
 		cmocka_unit_test(kvset_names_are_bytes),
 		cmocka_unit_test(merge_own_over_imports_last_import_wins),
 		cmocka_unit_test(merge_rejects_bad_answers),
+		cmocka_unit_test(merge_walks_members_in_any_order),
+		cmocka_unit_test(merge_refuses_what_cjson_refuses_whole),
+		cmocka_unit_test(merge_value_larger_than_an_arena_chunk),
 		cmocka_unit_test(merge_escaped_backslash_before_u0000_is_text),
 		cmocka_unit_test(environment_drops_credentials_and_secrets_win),
 		cmocka_unit_test(environment_refuses_bad_names),
