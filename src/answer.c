@@ -155,7 +155,8 @@ static const unsigned char string_stops[256] = {
 	[0] = 1, ['"'] = 1, ['\\'] = 1,
 };
 static const unsigned char value_stops[256] = {
-	[0] = 1, ['"'] = 1, [','] = 1, ['['] = 1, ['{'] = 1,
+	[0] = 1, ['"'] = 1, [','] = 1, ['['] = 1, ['{'] = 1, [']'] = 1,
+	['}'] = 1,
 };
 
 /* How many bytes from p up to the first one of stops. */
@@ -189,28 +190,42 @@ static const char *skip_string(const char *p, const char *end, int *nul)
 
 /*
  * One pass over a JSON text (NUL-terminated at json[len]) before cJSON
- * builds its tree: how many values it holds at most (commas and openings
+ * builds its trees: how many values it holds at most (commas and openings
  * outside strings, plus one: a body of tiny values, "[0,0,0,...]", would
- * make a tree of millions of nodes before any check ran), and whether a
- * string holds the escape \u0000, which no environment entry can hold.
- * A table of stop bytes jumps over ordinary ones.
+ * make trees of millions of nodes before any check ran), how deep its
+ * arrays and objects nest (*depth: cJSON refuses more than
+ * CJSON_NESTING_LIMIT levels counted from the whole text, which the walk
+ * does not parse whole), and whether a string holds the escape \u0000,
+ * which no environment entry can hold. A table of stop bytes jumps over
+ * ordinary ones.
  */
-static size_t prescan(const char *json, size_t len, int *nul)
+static size_t prescan(const char *json, size_t len, size_t *depth, int *nul)
 {
 	const char *p = json, *end = json + len;
-	size_t n = 1;
+	size_t n = 1, level = 0;
 
 	*nul = 0;
+	*depth = 0;
 	while (p < end) {
 		p += span(p, value_stops);
 		if (p >= end)
 			break;
-		if (*p == '\0')		/* a raw NUL: api_json refuses it */
-			p++;
-		else if (*p++ == '"')
+		switch (*p++) {
+		case '\0':	/* a raw NUL: the walk refuses it */
+			break;
+		case '"':
 			p = skip_string(p, end, nul);
-		else
+			break;
+		case ']': case '}':
+			level -= level > 0;
+			break;
+		case '[': case '{':
+			if (++level > *depth)
+				*depth = level;
+			/* fall through */
+		default:	/* ',' */
 			n++;
+		}
 	}
 	return n;
 }
@@ -499,13 +514,16 @@ static void walk_member(struct walk *w, struct merge *m)
 	arena_reset();
 }
 
-/* The whole text: one object, then only white space. */
+/* The whole text: one object, then only white space. Other JSON is read
+ * whole: it has no "secrets" member. */
 static void walk_answer(struct walk *w, struct merge *m)
 {
 	if (w->end - w->p >= 3 && memcmp(w->p, "\xEF\xBB\xBF", 3) == 0)
 		w->p += 3;
 	if (!walk_take(w, '{')) {
-		w->bad = 1;
+		walk_value(w);
+		if (walk_peek(w) != '\0')
+			w->bad = 1;
 		return;
 	}
 	if (!walk_take(w, '}')) {
@@ -523,7 +541,9 @@ static void walk_answer(struct walk *w, struct merge *m)
  * marked. 0, or -1 with m->err. */
 static int prepare_text(char *json, size_t *len, struct merge *m)
 {
-	if (prescan(json, *len, &m->nuls) > ANSWER_MAX_JSON_VALUES) {
+	size_t depth;
+
+	if (prescan(json, *len, &depth, &m->nuls) > ANSWER_MAX_JSON_VALUES) {
 		snprintf(m->err, m->errlen, "the answer holds more than %d "
 			 "JSON values", ANSWER_MAX_JSON_VALUES);
 		return -1;
@@ -533,7 +553,8 @@ static int prepare_text(char *json, size_t *len, struct merge *m)
 			 "which no environment variable can hold");
 		return -1;
 	}
-	if (!json || *len == 0 || memchr(json, '\0', *len)) {
+	if (!json || *len == 0 || memchr(json, '\0', *len) ||
+	    depth > CJSON_NESTING_LIMIT) {
 		snprintf(m->err, m->errlen, "the answer is not JSON");
 		return -1;
 	}
@@ -690,6 +711,17 @@ int answer_folder_names(const struct http_response *resp,
 }
 
 /* "clientSecret: Required; ..." from a zod issue array. */
+/* A server's text for a message: what it echoes of a secret redacted
+ * (log_forbid) while whole, then sanitized and cut to dst (size n). */
+static void server_text(char *dst, size_t n, const char *src)
+{
+	char *copy = xstrdup(src);
+	size_t len = log_redact(copy, strlen(copy));
+
+	log_sanitize(dst, n, copy, len);
+	wipe_free(copy);
+}
+
 static void describe_issues(const cJSON *issues, char *buf, size_t len)
 {
 	const cJSON *issue;
@@ -709,7 +741,7 @@ static void describe_issues(const cJSON *issues, char *buf, size_t len)
 			log_sanitize(field, sizeof field, first->valuestring,
 				     strlen(first->valuestring));
 		if (msg)
-			log_sanitize(text, sizeof text, msg, strlen(msg));
+			server_text(text, sizeof text, msg);
 		n = snprintf(buf + used, len - used, "%s%s: %s",
 			     used ? "; " : "", field, text);
 		if (n < 0 || (size_t)n >= len - used)
@@ -738,10 +770,9 @@ void answer_describe_error(const struct http_response *resp, char *buf,
 	char name[64] = "", text[256] = "";
 
 	if (error)
-		log_sanitize(name, sizeof name, error, strlen(error));
+		server_text(name, sizeof name, error);
 	if (cJSON_IsString(message))
-		log_sanitize(text, sizeof text, message->valuestring,
-			     strlen(message->valuestring));
+		server_text(text, sizeof text, message->valuestring);
 	else if (cJSON_IsArray(message))
 		describe_issues(message, text, sizeof text);
 	trim_period(text);

@@ -661,11 +661,12 @@ static int value_as_command(char **argv, int first)
 		{ "--preserve-env", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,",
 		  "names" },
 	};
-	const char *w = argv[first];
-	size_t i;
+	const char *w = argv[first], *opt = argv[first - 1];
+	size_t i, n = strlen(opt);
 
 	for (i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
-		if (strcmp(argv[first - 1], shapes[i].option) != 0 || !*w ||
+		/* getopt_long(3) took opt: the option or an abbreviation of it */
+		if (n < 3 || strncmp(opt, shapes[i].option, n) != 0 || !*w ||
 		    strspn(w, shapes[i].chars) != strlen(w))
 			continue;
 		log_error("%s takes its %s after '=': write %s=%.40s (as "

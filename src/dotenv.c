@@ -218,6 +218,8 @@ static int read_all(const char *text, size_t len, struct reader *r,
 		snprintf(err, errlen, "the file holds a NUL byte");
 		return -1;
 	}
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		c.p += 3;	/* a byte-order mark, as editors on Windows write */
 	while (c.p < c.end) {
 		const char *why;
 		size_t line;

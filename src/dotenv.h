@@ -9,7 +9,8 @@
 /*
  * Parse the text of a .env file (len bytes) into out, in file order; a
  * name given twice keeps its last value (as docker compose and
- * python-dotenv do). Accepted, one entry per line:
+ * python-dotenv do). A UTF-8 byte-order mark at the start is skipped.
+ * Accepted, one entry per line:
  *   - blank lines and lines starting with '#';
  *   - an optional "export " before the name; blanks around the name and
  *     before the value;
@@ -19,8 +20,8 @@
  *   - NAME= (an empty value).
  * Names are [A-Za-z_][A-Za-z0-9_.-]*. Returns 0, or -1 with the reason and
  * the line number in err (size errlen): no '=', a bad name, an
- * unterminated quote, text after a closing quote, a NUL byte. Values are
- * never copied into err.
+ * unterminated quote, text after a closing quote, a NUL byte, a value
+ * that is not UTF-8. Values are never copied into err.
  */
 int dotenv_parse(const char *text, size_t len, struct kvset *out, char *err,
 		 size_t errlen);

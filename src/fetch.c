@@ -191,6 +191,7 @@ static enum api_status fetch_paths(struct lister *l, struct kvset *out)
 	enum api_status st = API_OK;
 	size_t i;
 
+	l->unchanged = 0;	/* counted afresh each pass (a re-login's too) */
 	for (i = 0; st == API_OK && i < cfg->paths.n; i++) {
 		struct kvset one;
 
@@ -231,7 +232,6 @@ static enum api_status fetch_all(struct lister *l, struct kvset *out)
 		l->memo->etags[i] = NULL;
 	}
 	kvset_free(out);
-	l->unchanged = 0;
 	return fetch_paths(l, out);
 }
 

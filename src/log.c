@@ -59,7 +59,7 @@ void log_allow(const char *s)
 			forbidden[i] = NULL;
 }
 
-/* Whether byte c of a line shows byte s: as it is, or as log_sanitize's
+/* Whether byte c of a text shows byte s: as it is, or as log_sanitize's
  * '?' for a control character or a byte >= 0x7f. */
 static int shows(char c, char s)
 {
@@ -68,26 +68,41 @@ static int shows(char c, char s)
 	return c == s || (c == '?' && (u < 0x20 || u >= 0x7f));
 }
 
-/* Mask in text (n bytes) each run that shows the start of s, at least
- * min(8, all of s) bytes of it, by "***". Returns the new length. */
-static size_t redact(char *text, size_t n, const char *s)
+/* The length of the longest forbidden string that text (n bytes) shows
+ * from its start, or 0. */
+static size_t forbidden_at(const char *text, size_t n)
 {
-	size_t len = strlen(s), need = len < 8 ? len : 8, i = 0;
+	size_t i, best = 0;
 
-	if (len < 4)
-		return n;
-	while (i < n) {
-		size_t k = 0;
+	for (i = 0; i < LOG_MAX_FORBIDDEN; i++) {
+		const char *f = forbidden[i];
+		size_t len = f ? strlen(f) : 0, k = 0;
 
-		while (i + k < n && k < len && shows(text[i + k], s[k]))
+		if (len < 4 || len > n || len <= best)
+			continue;
+		while (k < len && shows(text[k], f[k]))
 			k++;
-		if (k < need) {
+		if (k == len)
+			best = len;
+	}
+	return best;
+}
+
+size_t log_redact(char *text, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		size_t k = forbidden_at(text + i, n - i);
+
+		if (k == 0) {
 			i++;
 			continue;
 		}
 		memcpy(text + i, "***", 3);
 		memmove(text + i + 3, text + i + k, n - i - k);
 		n -= k - 3;
+		text[n] = '\0';
 		i += 3;
 	}
 	return n;
@@ -98,7 +113,6 @@ static void vlog(enum log_level level, const char *kind, const char *fmt,
 		 va_list ap)
 {
 	char line[1024];
-	size_t i;
 	int n, m;
 
 	if (demoted && level == LOG_ERROR) {
@@ -113,9 +127,7 @@ static void vlog(enum log_level level, const char *kind, const char *fmt,
 		m = 0;
 	if ((size_t)(n + m) > sizeof line - 2)
 		m = (int)sizeof line - 2 - n;	/* cut, still one line */
-	for (i = 0; i < LOG_MAX_FORBIDDEN; i++)
-		if (forbidden[i])
-			m = (int)redact(line + n, (size_t)m, forbidden[i]);
+	m = (int)log_redact(line + n, (size_t)m);
 	line[n + m] = '\n';
 	/* One write(2), so that lines of many shims starting at once (and
 	 * the command's own output) never mix mid-line. */

@@ -34,16 +34,22 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
  * Strings no line may show: a client secret, a JWT, an access token, a
  * value being uploaded, in case a server or proxy echoes what it was sent.
- * Every line is searched for them before it is written; where one shows
- * (whole, or its first 8 bytes and more when a message was cut, also as
- * log_sanitize shows it), that part reads "***". The pointer is kept, not a
- * copy: log_allow(s) before s is freed. Strings shorter than 4 bytes are
- * not searched (they would mask ordinary words); NULL is ignored; at most
- * LOG_MAX_FORBIDDEN at once (more are not searched).
+ * log_redact replaces each whole occurrence (also as log_sanitize shows
+ * it; the longest one where several start at the same byte) by "***".
+ * Every line is redacted before it is written, and a server's message
+ * before it is cut to fit a line (answer_describe_error), so a cut never
+ * leaves part of a secret. The pointer is kept, not a copy: log_allow(s)
+ * before s is freed. Strings shorter than 4 bytes are not searched (they
+ * would mask ordinary words); NULL is ignored; at most LOG_MAX_FORBIDDEN
+ * at once (more are not searched).
  */
 #define LOG_MAX_FORBIDDEN 8
 void log_forbid(const char *s);
 void log_allow(const char *s);
+
+/* Redact text (n bytes, NUL-terminated, changed in place, never longer);
+ * returns its new length. */
+size_t log_redact(char *text, size_t n);
 
 /*
  * Copy at most len bytes of src into dst (size dstlen, always terminated),

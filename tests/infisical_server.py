@@ -91,7 +91,8 @@ appended before any fault is applied.
 Faults (``route`` = "login" (every */login route), "list" (v3 and v4 list),
 "status", "renew", "revoke", "write" (secret create/update), "folders" or
 "any"; each fault is used by the next matching
-request, ``times`` times, in the order added):
+request, ``times`` times, in the order added; ``skip=N`` lets the first N
+matching requests through untouched):
 
   status     kw status=503, body=None (None: standard error body; dict: JSON;
              str/bytes: raw), headers={}, message=None, error=None
@@ -761,13 +762,14 @@ class InfisicalServer:
         with self._lock:
             del self.requests[:]
 
-    def add_fault(self, route, kind, times=1, **kw):
+    def add_fault(self, route, kind, times=1, skip=0, **kw):
         if route not in FAULT_ROUTES:
             raise ValueError("unknown fault route %r (one of %s)" % (route, ", ".join(FAULT_ROUTES)))
         if kind not in FAULT_KINDS:
             raise ValueError("unknown fault kind %r (one of %s)" % (kind, ", ".join(FAULT_KINDS)))
         with self._lock:
-            self._faults.append({"route": route, "kind": kind, "times": int(times), "kw": kw})
+            self._faults.append({"route": route, "kind": kind, "times": int(times),
+                                 "skip": int(skip), "kw": kw})
 
     def clear_faults(self):
         with self._lock:
@@ -786,6 +788,9 @@ class InfisicalServer:
         with self._lock:
             for i, f in enumerate(self._faults):
                 if f["route"] == "any" or f["route"] == route:
+                    if f["skip"] > 0:
+                        f["skip"] -= 1
+                        return None
                     f["times"] -= 1
                     if f["times"] <= 0:
                         del self._faults[i]

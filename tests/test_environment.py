@@ -103,6 +103,9 @@ def test_preserve_env_names_without_equals_are_refused(shim, server, tmp_path):
         "is the command)\n"
         "Try 'infx-exec --help' for more information.\n")
     assert not marker.exists() and server.requests == []
+    p = run(shim, ["--preserve", "API_KEY", "--", "true"], base_env(server))
+    assert p.returncode == 125 and server.requests == [], p.stderr
+    assert b"write --preserve-env=API_KEY" in p.stderr
     p = run(shim, ["--preserve-env", "touch", str(marker)], base_env(server))
     assert p.returncode == 0 and marker.exists(), p.stderr
 

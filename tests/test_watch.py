@@ -9,7 +9,8 @@ import time
 
 import pytest
 
-from conftest import (shim_command, PROJECT, base_env, fails_closed, run, timing)
+from conftest import (shim_command, PROJECT, base_env, fails_closed, folder, run,
+                      timing)
 
 pytestmark = timing
 
@@ -208,6 +209,26 @@ def test_a_refused_token_gets_a_new_login_and_the_command_stays(
     finally:
         status, err = w.stop()
     assert status == 128 + signal.SIGTERM
+
+
+def test_a_change_behind_a_refused_token_still_restarts(shim, data, server,
+                                                        tmp_path):
+    """Two paths; in one poll the first answers 304 and the second refuses
+    the token. After the new login both are asked again: the second's new
+    set must restart the command (counting the first's 304 twice once took
+    the poll for "unchanged", and the change was never seen)."""
+    folder(data, "/app", {"APP_KEY": "v1"})
+    w = Watched(shim, server, tmp_path, INFISICAL_SECRET_PATH="/,/app")
+    try:
+        wait_for(lambda: len(w.starts()) == 1, what="the first start")
+        with server._lock:
+            server.add_fault("list", "status", status=401,
+                             error="UnauthorizedError", skip=1)
+            secrets(data, "/app")["APP_KEY"] = "v2"
+        wait_for(lambda: len(w.starts()) == 2, what="the restart")
+    finally:
+        status, err = w.stop()
+    assert "(APP_KEY changed)" in err
 
 
 def test_an_unusable_new_set_keeps_the_command(shim, data, server, tmp_path):

@@ -79,10 +79,12 @@ static void the_rest_of_the_syntax(void **state)
 	kvset_free(&s);
 }
 
-/* Two-, three- and four-byte UTF-8 are text. */
+/* Two-, three- and four-byte UTF-8 are text; a byte-order mark first is
+ * skipped. */
 static void utf8_values_are_text(void **state)
 {
-	static const char text[] = "A=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\n";
+	static const char text[] = "\xef\xbb\xbf"	/* a byte-order mark */
+		"A=caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x94\x91\n";
 	struct kvset s;
 	char err[160] = "";
 

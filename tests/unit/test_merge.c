@@ -193,6 +193,45 @@ static void merge_refuses_what_cjson_refuses_whole(void **state)
 	refused_all(bad, sizeof bad / sizeof bad[0], "the answer is not JSON");
 }
 
+/* JSON that is not an object has no "secrets"; nesting counts from the
+ * whole text, as cJSON counts it (at most CJSON_NESTING_LIMIT levels),
+ * though each secret is parsed on its own. */
+static void merge_reads_other_json_and_depth_as_cjson_does(void **state)
+{
+	static const char *const not_objects[] = {
+		" 2", "[]", "null", "\"x\"", "\xef\xbb\xbf[]",
+	};
+	char *json = xmalloc(2 * 1001 + 128), *p;
+	struct kvset s;
+	char err[256];
+	int levels;
+
+	(void)state;
+	refused_all(not_objects, sizeof not_objects / sizeof not_objects[0],
+		    "the answer has no \"secrets\" array");
+	for (levels = 1000; levels <= 1001; levels++) {
+		/* {"secrets":[{...,"k":[[...]]}]}: levels in all */
+		p = json + snprintf(json, 64, "{\"secrets\":[{\"secretKey\":"
+				    "\"A\",\"secretValue\":\"1\",\"k\":");
+		memset(p, '[', (size_t)levels - 3);
+		p += levels - 3;
+		memset(p, ']', (size_t)levels - 3);
+		p += levels - 3;
+		memcpy(p, "}]}", 4);
+		kvset_init(&s);
+		err[0] = '\0';
+		if (levels == 1000) {
+			assert_int_equal(parse(json, &s, err, sizeof err), 0);
+			assert_string_equal(value_of(&s, "A"), "1");
+		} else {
+			assert_int_equal(parse(json, &s, err, sizeof err), -1);
+			assert_string_equal(err, "the answer is not JSON");
+		}
+		kvset_free(&s);
+	}
+	free(json);
+}
+
 /* A value larger than the arena's first chunk, with fields after it
  * (the tree's next block once overran such a chunk). */
 static void merge_value_larger_than_an_arena_chunk(void **state)
@@ -295,6 +334,7 @@ int main(void)
 		cmocka_unit_test(merge_rejects_bad_answers),
 		cmocka_unit_test(merge_walks_members_in_any_order),
 		cmocka_unit_test(merge_refuses_what_cjson_refuses_whole),
+		cmocka_unit_test(merge_reads_other_json_and_depth_as_cjson_does),
 		cmocka_unit_test(merge_value_larger_than_an_arena_chunk),
 		cmocka_unit_test(merge_escaped_backslash_before_u0000_is_text),
 		cmocka_unit_test(environment_drops_credentials_and_secrets_win),
