@@ -68,15 +68,15 @@ static int shows(char c, char s)
 	return c == s || (c == '?' && (u < 0x20 || u >= 0x7f));
 }
 
-/* The length of the longest forbidden string that text (n bytes) shows
- * from its start, or 0. */
-static size_t forbidden_at(const char *text, size_t n)
+/* The length of the longest forbidden string (lengths in lens) that
+ * text (n bytes) shows from its start, or 0. */
+static size_t forbidden_at(const char *text, size_t n, const size_t *lens)
 {
 	size_t i, best = 0;
 
 	for (i = 0; i < LOG_MAX_FORBIDDEN; i++) {
 		const char *f = forbidden[i];
-		size_t len = f ? strlen(f) : 0, k = 0;
+		size_t len = lens[i], k = 0;
 
 		if (len < 4 || len > n || len <= best)
 			continue;
@@ -90,10 +90,12 @@ static size_t forbidden_at(const char *text, size_t n)
 
 size_t log_redact(char *text, size_t n)
 {
-	size_t i = 0;
+	size_t lens[LOG_MAX_FORBIDDEN], i;
 
-	while (i < n) {
-		size_t k = forbidden_at(text + i, n - i);
+	for (i = 0; i < LOG_MAX_FORBIDDEN; i++)
+		lens[i] = forbidden[i] ? strlen(forbidden[i]) : 0;
+	for (i = 0; i < n;) {
+		size_t k = forbidden_at(text + i, n - i, lens);
 
 		if (k == 0) {
 			i++;
