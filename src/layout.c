@@ -378,15 +378,20 @@ int layout_parse(const char *text, size_t len, struct layout *out,
 	return rc;
 }
 
+/* What one secret of a layout holds. */
+static void secret_free(struct layout_secret *s)
+{
+	free(s->name);
+	free(s->value);
+	free(s->refs);
+}
+
 void layout_free(struct layout *l)
 {
 	size_t i;
 
-	for (i = 0; i < l->n; i++) {
-		free(l->secrets[i].name);
-		free(l->secrets[i].value);
-		free(l->secrets[i].refs);
-	}
+	for (i = 0; i < l->n; i++)
+		secret_free(&l->secrets[i]);
 	free(l->secrets);
 	free(l->order);
 	strlist_free(&l->folders);
