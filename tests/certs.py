@@ -54,12 +54,17 @@ def san_entries(names):
     return ",".join(out)
 
 
-def make_ca(dir, name="ca", cn="infx-exec test CA", key_type="rsa", days=3650):
-    """Create a self-signed CA: returns (ca_cert, ca_key)."""
+def _paths(dir, name):
+    """The folder (made if missing) and the .pem, .key and .csr paths of
+    name in it."""
     dir = str(dir)
     os.makedirs(dir, exist_ok=True)
-    cert = os.path.join(dir, name + ".pem")
-    key = os.path.join(dir, name + ".key")
+    return (dir,) + tuple(os.path.join(dir, name + ext) for ext in (".pem", ".key", ".csr"))
+
+
+def make_ca(dir, name="ca", cn="infx-exec test CA", key_type="rsa", days=3650):
+    """Create a self-signed CA: returns (ca_cert, ca_key)."""
+    dir, cert, key, _ = _paths(dir, name)
     cfg = _write(os.path.join(dir, name + ".cnf"), (
         "[req]\ndistinguished_name = dn\nprompt = no\nx509_extensions = v3_ca\n"
         "[dn]\nCN = %s\n"
@@ -74,13 +79,9 @@ def make_ca(dir, name="ca", cn="infx-exec test CA", key_type="rsa", days=3650):
 def make_server_cert(dir, ca, names=("127.0.0.1", "localhost"), name="server", cn=None,
                      key_type="rsa", days=825):
     """Create a server certificate signed by ca=(ca_cert, ca_key): returns (cert, key)."""
-    dir = str(dir)
-    os.makedirs(dir, exist_ok=True)
+    dir, cert, key, csr = _paths(dir, name)
     names = list(names)
     ca_cert, ca_key = ca
-    cert = os.path.join(dir, name + ".pem")
-    key = os.path.join(dir, name + ".key")
-    csr = os.path.join(dir, name + ".csr")
     cfg = _write(os.path.join(dir, name + ".cnf"),
                  "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = %s\n"
                  % (cn or names[0]))
@@ -111,11 +112,8 @@ def make_unrelated_ca(dir, name="unrelated-ca", key_type="rsa"):
 def make_self_signed(dir, names=("127.0.0.1", "localhost"), name="selfsigned", key_type="rsa",
                      days=825):
     """A self-signed server certificate (no CA): returns (cert, key)."""
-    dir = str(dir)
-    os.makedirs(dir, exist_ok=True)
+    dir, cert, key, _ = _paths(dir, name)
     names = list(names)
-    cert = os.path.join(dir, name + ".pem")
-    key = os.path.join(dir, name + ".key")
     cfg = _write(os.path.join(dir, name + ".cnf"), (
         "[req]\ndistinguished_name = dn\nprompt = no\nx509_extensions = v3\n"
         "[dn]\nCN = %s\n"
@@ -130,12 +128,8 @@ def make_self_signed(dir, names=("127.0.0.1", "localhost"), name="selfsigned", k
 
 def make_intermediate(dir, ca, name="intermediate", cn="infx-exec test intermediate CA"):
     """A CA certificate signed by ca=(ca_cert, ca_key): returns (cert, key)."""
-    dir = str(dir)
-    os.makedirs(dir, exist_ok=True)
+    dir, cert, key, csr = _paths(dir, name)
     ca_cert, ca_key = ca
-    cert = os.path.join(dir, name + ".pem")
-    key = os.path.join(dir, name + ".key")
-    csr = os.path.join(dir, name + ".csr")
     cfg = _write(os.path.join(dir, name + ".cnf"),
                  "[req]\ndistinguished_name = dn\nprompt = no\n[dn]\nCN = %s\n" % cn)
     ext = _write(os.path.join(dir, name + ".ext"), (
@@ -154,12 +148,8 @@ def make_intermediate(dir, ca, name="intermediate", cn="infx-exec test intermedi
 def make_expired_server_cert(dir, ca, names=("127.0.0.1", "localhost"), name="expired"):
     """A server certificate of ca that expired in 2020 (openssl ca, which
     takes explicit dates): returns (cert, key)."""
-    dir = str(dir)
-    os.makedirs(dir, exist_ok=True)
+    dir, cert, key, csr = _paths(dir, name)
     ca_cert, ca_key = ca
-    cert = os.path.join(dir, name + ".pem")
-    key = os.path.join(dir, name + ".key")
-    csr = os.path.join(dir, name + ".csr")
     db = os.path.join(dir, name + ".db")
     _write(db, "")
     cfg = _write(os.path.join(dir, name + ".cnf"), (
